@@ -1,0 +1,146 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/oms-contract/stoptask/gen"
+)
+
+// MaxTokenLength is the longest X-Auth-Token the contract admits.
+const MaxTokenLength = 16384
+
+// authError is why one security scheme did not authenticate a request. Its
+// reason never contains a header value: it ends up in violations and logs.
+type authError struct {
+	header  string // the header the scheme reads
+	present bool   // the header was sent, so the client meant this scheme
+	reason  string
+}
+
+func (e *authError) Error() string { return e.reason }
+
+// authenticate is the openapi3filter.AuthenticationFunc of the validator. It
+// checks each scheme for form only; see Validator.
+func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	s := in.SecurityScheme
+	req := in.RequestValidationInput.Request
+	if s == nil || s.Type != "apiKey" || s.In != "header" {
+		return &authError{reason: fmt.Sprintf("security scheme %q is not supported by the validator", in.SecuritySchemeName)}
+	}
+	switch http.CanonicalHeaderKey(s.Name) {
+	case gen.HeaderAuthToken:
+		return checkToken(req.Header)
+	case gen.HeaderAuthorization:
+		return checkSignature(req)
+	}
+	name := http.CanonicalHeaderKey(s.Name)
+	if req.Header.Get(name) == "" {
+		return &authError{header: name, reason: name + " is missing"}
+	}
+	return nil
+}
+
+func checkToken(h http.Header) error {
+	vals := h.Values(gen.HeaderAuthToken)
+	e := &authError{header: gen.HeaderAuthToken, present: len(vals) > 0}
+	switch {
+	case len(vals) == 0:
+		e.reason = gen.HeaderAuthToken + " is missing"
+	case len(vals) > 1:
+		e.reason = fmt.Sprintf("%s must appear once, got %d values", gen.HeaderAuthToken, len(vals))
+	case vals[0] == "":
+		e.reason = gen.HeaderAuthToken + " is empty"
+	default:
+		if n := utf8.RuneCountInString(vals[0]); n > MaxTokenLength {
+			e.reason = fmt.Sprintf("%s is %d characters long, the limit is %d", gen.HeaderAuthToken, n, MaxTokenLength)
+		} else {
+			return nil
+		}
+	}
+	return e
+}
+
+func checkSignature(req *http.Request) error {
+	vals := req.Header.Values(gen.HeaderAuthorization)
+	e := &authError{header: gen.HeaderAuthorization, present: len(vals) > 0}
+	if len(vals) == 0 {
+		e.reason = gen.HeaderAuthorization + " is missing"
+		return e
+	}
+	if len(vals) > 1 {
+		e.reason = fmt.Sprintf("%s must appear once, got %d values", gen.HeaderAuthorization, len(vals))
+		return e
+	}
+	sig, err := gen.ParseAuthorization(vals[0])
+	if err != nil {
+		// gen.ParseAuthorization never quotes its input; scrubbing later
+		// covers it anyway.
+		e.reason = "Authorization is not a well-formed " + gen.SignAlgorithm +
+			" value (want `" + gen.SignAlgorithm + " Access=<AK>, SignedHeaders=<h1;h2>, Signature=<64 hex>`): " + err.Error()
+		return e
+	}
+	dates := req.Header.Values(gen.HeaderSdkDate)
+	switch {
+	case len(dates) == 0:
+		e.reason = "an " + gen.SignAlgorithm + " signature needs " + gen.HeaderSdkDate + ", which is missing"
+		return e
+	case len(dates) > 1:
+		e.reason = fmt.Sprintf("%s must appear once, got %d values", gen.HeaderSdkDate, len(dates))
+		return e
+	}
+	if _, err := time.Parse(gen.SdkDateFormat, dates[0]); err != nil {
+		e.reason = fmt.Sprintf("%s is not in the %s format", gen.HeaderSdkDate, gen.SdkDateFormat)
+		return e
+	}
+	if !slices.Contains(sig.SignedHeaders, strings.ToLower(gen.HeaderSdkDate)) {
+		e.reason = gen.HeaderSdkDate + " is not among the SignedHeaders"
+		return e
+	}
+	for _, name := range sig.SignedHeaders {
+		present := len(req.Header.Values(name)) > 0
+		if name == "host" {
+			present = req.Host != "" || req.URL.Host != ""
+		}
+		if !present {
+			e.reason = fmt.Sprintf("the signed header %q is missing from the request", name)
+			return e
+		}
+	}
+	return nil
+}
+
+// authViolation folds the per-scheme failures into the violation a person
+// needs: what is wrong with the credentials they sent, or that they sent
+// none.
+func authViolation(op string, errs []error) Violations {
+	var vs Violations
+	var unknown []string
+	for _, err := range errs {
+		var ae *authError
+		if !errors.As(err, &ae) {
+			unknown = append(unknown, err.Error())
+			continue
+		}
+		if ae.present {
+			vs = append(vs, Violation{Operation: op, Direction: DirectionRequest, Kind: KindAuth, Name: ae.header, Reason: ae.reason})
+		}
+	}
+	if len(vs) > 0 {
+		return vs
+	}
+	reason := "no credentials: send " + gen.HeaderAuthToken + " (an IAM token) or an " + gen.SignAlgorithm +
+		" Authorization header with " + gen.HeaderSdkDate
+	if len(unknown) > 0 {
+		reason += " (" + strings.Join(unknown, "; ") + ")"
+	}
+	return Violations{{Operation: op, Direction: DirectionRequest, Kind: KindAuth, Reason: reason}}
+}

@@ -1,0 +1,58 @@
+package contract
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/oms-contract/stoptask/gen"
+)
+
+// isSecretHeader reports whether a header's value is a credential: a token,
+// a signature, a key, a cookie. The list errs on the side of redacting.
+func isSecretHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case gen.HeaderAuthToken, gen.HeaderAuthorization, gen.HeaderSecurityToken,
+		"X-Subject-Token", "Proxy-Authorization", "Cookie", "Set-Cookie":
+		return true
+	}
+	n := strings.ToLower(name)
+	for _, w := range []string{"token", "secret", "password", "signature", "credential", "api-key", "apikey"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// RedactHeaders returns a copy of h that is safe to log: the values of
+// credential headers (X-Auth-Token, X-Security-Token, X-Subject-Token,
+// cookies, anything named like a token, secret, password, signature or API
+// key) are replaced by "[REDACTED]". A well-formed SDK-HMAC-SHA256
+// Authorization keeps its SignedHeaders, which help debug a signature
+// mismatch, but loses its access key and signature; any other Authorization
+// is redacted whole. h itself is not modified; nil gives nil.
+func RedactHeaders(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for name, vals := range h {
+		if !isSecretHeader(name) {
+			out[name] = append([]string(nil), vals...)
+			continue
+		}
+		red := make([]string, len(vals))
+		for i, v := range vals {
+			red[i] = redacted
+			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
+				if sig, err := gen.ParseAuthorization(v); err == nil {
+					red[i] = gen.SignAlgorithm + " Access=" + redacted +
+						", SignedHeaders=" + strings.Join(sig.SignedHeaders, ";") +
+						", Signature=" + redacted
+				}
+			}
+		}
+		out[name] = red
+	}
+	return out
+}

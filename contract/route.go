@@ -1,0 +1,257 @@
+package contract
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Routing is done here rather than by kin-openapi's routers because the
+// servers need deliberate handling that neither router gives: gorillamux
+// matches the scheme from req.TLS and so never matches the declared https
+// server from behind a TLS-terminating proxy, and compiles regular
+// expressions it runs on every request; the legacy router matches the
+// rendered URL string and cannot tell "unknown host" from "unknown path".
+// The matchers below are compiled once and allocate nothing on a miss.
+
+// serverPattern is one server URL (declared or added), compiled.
+type serverPattern struct {
+	url    string
+	scheme string    // "" matches any scheme
+	host   []tplPart // nil matches any host
+	prefix []tplPart // the base path, without a trailing slash
+}
+
+// tplPart is a literal or a {variable} of a server URL template.
+type tplPart struct {
+	lit   string
+	isVar bool
+	enum  []string
+}
+
+func compileServer(s *openapi3.Server) (serverPattern, error) {
+	p := serverPattern{url: s.URL}
+	raw := s.URL
+	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
+		if !strings.Contains(scheme, "{") {
+			p.scheme = strings.ToLower(scheme)
+		}
+		host, path, _ := strings.Cut(rest, "/")
+		hostTpl, err := compileTemplate(strings.ToLower(stripDefaultPort(p.scheme, host)), s)
+		if err != nil {
+			return p, err
+		}
+		p.host = hostTpl
+		if p.host == nil {
+			return p, fmt.Errorf("contract: server %q has no host", s.URL)
+		}
+		raw = "/" + path
+	}
+	raw = strings.TrimRight(raw, "/")
+	prefix, err := compileTemplate(raw, s)
+	if err != nil {
+		return p, err
+	}
+	p.prefix = prefix
+	return p, nil
+}
+
+func compileTemplate(t string, s *openapi3.Server) ([]tplPart, error) {
+	var parts []tplPart
+	for t != "" {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			parts = append(parts, tplPart{lit: t})
+			break
+		}
+		if i > 0 {
+			parts = append(parts, tplPart{lit: t[:i]})
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return nil, fmt.Errorf("contract: server %q has an unclosed {", s.URL)
+		}
+		name := t[i+1 : i+j]
+		sv := s.Variables[name]
+		if sv == nil {
+			return nil, fmt.Errorf("contract: server %q uses the undeclared variable %q", s.URL, name)
+		}
+		if len(parts) > 0 && parts[len(parts)-1].isVar {
+			return nil, fmt.Errorf("contract: server %q has two adjacent variables", s.URL)
+		}
+		parts = append(parts, tplPart{isVar: true, enum: sv.Enum})
+		t = t[i+j+1:]
+	}
+	return parts, nil
+}
+
+// match reports whether a request to scheme://host/path falls under the
+// server, and returns the path relative to it.
+func (p *serverPattern) match(scheme, host, path string) (string, bool) {
+	if p.scheme != "" && p.scheme != scheme {
+		return "", false
+	}
+	if p.host != nil {
+		host = stripDefaultPort(scheme, host)
+		if hasUpper(host) {
+			host = strings.ToLower(host)
+		}
+		rest, ok := matchTemplate(p.host, host, ".:/")
+		if !ok || rest != "" {
+			return "", false
+		}
+	}
+	rest, ok := matchTemplate(p.prefix, path, "/")
+	if !ok {
+		return "", false
+	}
+	if rest == "" {
+		return "/", true
+	}
+	if rest[0] != '/' {
+		// "/omsx/..." is not under "/oms".
+		return "", false
+	}
+	return rest, true
+}
+
+// matchTemplate consumes the template from the start of s. A variable
+// takes a non-empty run up to a stop byte or the first byte of the literal
+// after it.
+func matchTemplate(parts []tplPart, s, stops string) (string, bool) {
+	for i, p := range parts {
+		if !p.isVar {
+			if !strings.HasPrefix(s, p.lit) {
+				return "", false
+			}
+			s = s[len(p.lit):]
+			continue
+		}
+		end := len(s)
+		if j := strings.IndexAny(s, stops); j >= 0 {
+			end = j
+		}
+		if i+1 < len(parts) && parts[i+1].lit != "" {
+			if j := strings.IndexByte(s[:end], parts[i+1].lit[0]); j >= 0 {
+				end = j
+			}
+		}
+		if end == 0 {
+			return "", false
+		}
+		if len(p.enum) > 0 && !slices.Contains(p.enum, s[:end]) {
+			return "", false
+		}
+		s = s[end:]
+	}
+	return s, true
+}
+
+func stripDefaultPort(scheme, host string) string {
+	switch {
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return host[:len(host)-4]
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return host[:len(host)-3]
+	}
+	return host
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// pathRoute is one path of the spec with its operations.
+type pathRoute struct {
+	path    string
+	segs    []pathSeg
+	nparams int
+	methods map[string]*opRoute
+	allow   []string
+}
+
+// pathSeg is a literal segment, or a whole-segment {param}.
+type pathSeg struct {
+	lit   string
+	param string
+}
+
+func compilePath(doc *openapi3.T, path string) (*pathRoute, error) {
+	item := doc.Paths.Value(path)
+	pr := &pathRoute{path: path, methods: map[string]*opRoute{}}
+	if !strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf("contract: path %q does not start with /", path)
+	}
+	for _, s := range strings.Split(path[1:], "/") {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && strings.Count(s, "{") == 1 {
+			pr.segs = append(pr.segs, pathSeg{param: strings.TrimSuffix(s[1:len(s)-1], "*")})
+			pr.nparams++
+			continue
+		}
+		if strings.ContainsAny(s, "{}") {
+			return nil, fmt.Errorf("contract: path %q: only whole-segment parameters are supported", path)
+		}
+		pr.segs = append(pr.segs, pathSeg{lit: s})
+	}
+	for method, op := range item.Operations() {
+		pr.methods[method] = newOpRoute(doc, path, item, method, op)
+		pr.allow = append(pr.allow, method)
+	}
+	slices.Sort(pr.allow)
+	return pr, nil
+}
+
+// match matches an escaped path relative to the server. It returns the
+// percent-decoded parameters, and the name of a parameter that is not valid
+// percent-encoding (the path still matches: the parameter is wrong, not the
+// path).
+func (pr *pathRoute) match(rest string) (params map[string]string, badParam string, ok bool) {
+	if rest == "" || rest[0] != '/' {
+		return nil, "", false
+	}
+	s := rest[1:]
+	last := len(pr.segs) - 1
+	// First pass: no allocation until the path is known to match.
+	t := s
+	for i, seg := range pr.segs {
+		part, more := t, false
+		if j := strings.IndexByte(t, '/'); j >= 0 {
+			part, t, more = t[:j], t[j+1:], true
+		} else {
+			t = ""
+		}
+		if more != (i < last) {
+			return nil, "", false
+		}
+		if seg.param == "" && part != seg.lit {
+			return nil, "", false
+		}
+	}
+	params = make(map[string]string, pr.nparams)
+	for _, seg := range pr.segs {
+		part := s
+		if j := strings.IndexByte(s, '/'); j >= 0 {
+			part, s = s[:j], s[j+1:]
+		}
+		if seg.param == "" {
+			continue
+		}
+		if strings.IndexByte(part, '%') >= 0 {
+			if u, err := url.PathUnescape(part); err == nil {
+				part = u
+			} else if badParam == "" {
+				badParam = seg.param
+			}
+		}
+		params[seg.param] = part
+	}
+	return params, badParam, true
+}
