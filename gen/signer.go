@@ -296,6 +296,21 @@ type Signer struct {
 	Now func() time.Time
 }
 
+// String describes the signer with the secrets redacted.
+func (s Signer) String() string {
+	clock := "time.Now"
+	if s.Now != nil {
+		clock = "custom"
+	}
+	return "Signer{" + s.Credentials.String() + " Now:" + clock + "}"
+}
+
+// Format exists for the same reason as Credentials.Format: fmt's fallback for
+// unsupported verbs prints raw fields, which would include the SK.
+func (s Signer) Format(f fmt.State, _ rune) {
+	_, _ = fmt.Fprint(f, s.String())
+}
+
 // NewSigner returns a Signer for c with the options applied.
 func NewSigner(c Credentials, opts ...SignerOption) *Signer {
 	s := &Signer{Credentials: c}
