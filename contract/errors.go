@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -125,6 +126,16 @@ func schemaErrors(err error) []*openapi3.SchemaError {
 // schemaReason describes a schema error without its value: Reason is, by
 // kin-openapi's own rule, free of the value; Error() is not.
 func schemaReason(se *openapi3.SchemaError) string {
+	// kin-openapi prints bounds with %g, so 999999999999999 reads as
+	// 9.99999999999999e+14; spell integers out.
+	if s := se.Schema; s != nil {
+		switch {
+		case se.SchemaField == "maximum" && s.Max != nil:
+			return "number must be at most " + strconv.FormatFloat(*s.Max, 'f', -1, 64)
+		case se.SchemaField == "minimum" && s.Min != nil:
+			return "number must be at least " + strconv.FormatFloat(*s.Min, 'f', -1, 64)
+		}
+	}
 	if se.Reason != "" {
 		return se.Reason
 	}

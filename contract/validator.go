@@ -382,7 +382,7 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		if resp.Content.Get(ct) == nil {
 			vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
 		}
-		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires a %s body, got none", status, strings.Join(mediaTypes(resp.Content), " or "))))
+		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires a body (%s), got none", status, strings.Join(mediaTypes(resp.Content), " or "))))
 	}
 
 	// kin-openapi checks the media type, decodes and matches the schema.
