@@ -85,9 +85,15 @@ func ResponseErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	WriteError(w, http.StatusInternalServerError, CodeSystemError, "System error.", w.Header().Get(requestIDHeader))
 }
 
-// paramName digs the parameter name out of the generated error types. A
-// nil pointer in the chain counts as no name rather than a panic.
-func paramName(err error) string {
+// paramName digs the parameter name out of the generated error types. The
+// generated Unwrap methods dereference their receiver, so a typed nil in
+// the chain would panic inside errors.AsType; it counts as no name instead.
+func paramName(err error) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = ""
+		}
+	}()
 	if e, ok := errors.AsType[*InvalidParamFormatError](err); ok && e != nil {
 		return e.ParamName
 	}
