@@ -435,6 +435,10 @@ func (r *runner) run(ctx context.Context, c testCase) (res CaseResult) {
 		for _, h := range []string{gen.HeaderAuthToken, gen.HeaderAuthorization, gen.HeaderSecurityToken} {
 			secrets = append(secrets, req.Header.Values(h)...)
 		}
+		// A server may echo the bare signature rather than the whole header.
+		if sig, err := gen.ParseAuthorization(req.Header.Get(gen.HeaderAuthorization)); err == nil {
+			secrets = append(secrets, sig.Signature)
+		}
 	}
 	if err != nil {
 		res.Verdict, res.Error = VerdictError, "building the request: "+err.Error()

@@ -202,7 +202,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		req := "-"
 		if c.Method != "" {
-			req = c.Method + " " + shortPath(c.Path)
+			path := c.Path
+			if r.ProjectID != "" {
+				path = strings.Replace(path, "/"+r.ProjectID+"/", "/{project_id}/", 1)
+			}
+			req = c.Method + " " + shortPath(path)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", c.Name, req, status, c.Verdict, len(c.Violations), c.Expectation)
 	}
