@@ -1,0 +1,96 @@
+package docsite
+
+// harnessHTML drives the docs page like a reader would, inside headless
+// Chromium: it loads the page in an iframe (Chromium runs with
+// --allow-file-access-from-files, so the harness may read the frame's DOM),
+// waits until React has hydrated Redoc's server-rendered markup, clicks
+// through to the StopTask page, opens the security details and every
+// scheme's tab, then selects every response code and every example of it.
+// After each step it records the frame's rendered text (innerText, so only
+// what is on screen after scripts ran). It ends by writing everything as
+// JSON into <pre id="result">, which `chromium --dump-dom` prints.
+//
+// The waits are polls under Chromium's virtual time (--virtual-time-budget),
+// so they neither slow the test down nor depend on the machine's speed.
+// %s is replaced with the page's file:// URL and the JSON list of security
+// scheme names.
+const harnessHTML = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>docsite harness</title></head>
+<body><pre id="result"></pre>
+<iframe id="page" src="%s" style="width:1400px;height:1000px"></iframe>
+<script>
+const schemes = %s;
+const result = {steps: [], error: "", networkBlocked: null};
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+const frame = document.getElementById('page');
+const doc = () => frame.contentDocument;
+async function until(what, fn) {
+  for (let i = 0; i < 300; i++) {
+    let v = null;
+    try { v = fn(); } catch (e) {}
+    if (v) return v;
+    await sleep(100);
+  }
+  throw new Error('gave up waiting for ' + what);
+}
+const hydrated = d => !!d.getElementById('redoc') &&
+  Object.keys(d.getElementById('redoc')).some(k => k.startsWith('__reactContainer'));
+function snap(name) {
+  const d = doc();
+  result.steps.push({
+    name: name,
+    hash: frame.contentWindow.location.hash,
+    hydrated: hydrated(d),
+    text: d.body.innerText,
+    downloads: [...d.querySelectorAll('a[download]')].map(a => a.getAttribute('href')),
+  });
+}
+const link = href => [...doc().querySelectorAll('a')].find(a => (a.getAttribute('href') || '').replace(/^#/, '') === href);
+const exact = (root, sel, text) => [...root.querySelectorAll(sel)].filter(e => e.textContent.trim() === text);
+async function main() {
+  result.networkBlocked = await fetch('http://example.com/').then(() => false, () => true);
+  await until('the page to load', () => doc() && doc().readyState === 'complete');
+  await until('Redoc to hydrate the page', () => hydrated(doc()));
+  await sleep(500);
+  snap('landing');
+  (await until('the sidebar link to the tag', () => link('/migration-tasks'))).click();
+  (await until('the link to the operation', () => link('/migration-tasks/stoptask'))).click();
+  const panel = await until('the response samples panel', () => doc().querySelector('.panel-response-samples'));
+  await sleep(500);
+  snap('operation');
+  const details = await until('the security details button', () => exact(doc(), 'button, a, span', 'View security details')[0]);
+  details.click();
+  await sleep(500);
+  for (const s of schemes) {
+    const tabs = await until('the security tab ' + s, () => exact(doc(), '[role="tab"], button, li', s));
+    tabs[tabs.length - 1].click();
+    await sleep(300);
+    snap('security ' + s);
+  }
+  const codeButtons = () => [...doc().querySelector('.panel-response-samples').querySelectorAll('button')]
+    .filter(b => /^\d{3}$/.test(b.textContent.trim()));
+  const codes = codeButtons().map(b => b.textContent.trim());
+  for (const code of codes) {
+    codeButtons().find(b => b.textContent.trim() === code).click();
+    await sleep(300);
+    snap('response ' + code);
+    const dropdown = () => doc().querySelector('.panel-response-samples button[aria-haspopup="menu"]');
+    if (!dropdown()) continue;
+    dropdown().click();
+    await sleep(300);
+    const n = doc().querySelectorAll('[role="menuitem"]').length;
+    for (let i = 0; i < n; i++) {
+      if (dropdown().getAttribute('aria-expanded') !== 'true') { dropdown().click(); await sleep(300); }
+      const items = doc().querySelectorAll('[role="menuitem"]');
+      if (i >= items.length) break;
+      items[i].click();
+      await sleep(300);
+      snap('response ' + code + ' example ' + i);
+    }
+  }
+}
+main().catch(e => { result.error = String(e && e.stack || e); }).finally(() => {
+  document.getElementById('result').textContent = JSON.stringify(result);
+});
+</script></body></html>
+`
