@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 // seen is what the upstream received.
 type seen struct {
 	Method, Path, Body string
-	Header              http.Header
+	Header             http.Header
 }
 
 func TestProxy(t *testing.T) {

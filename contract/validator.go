@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -299,17 +300,22 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 	}
 
 	// kin-openapi must not read the body: it would do so once per security
-	// requirement. A shallow copy with no body keeps the caller's request
-	// untouched.
-	kreq := *req
-	kreq.Body = http.NoBody
-	in := &openapi3filter.RequestValidationInput{
-		Request:    &kreq,
-		PathParams: params,
-		Route:      route.kin,
-		Options:    v.reqOpts,
+	// requirement. A request that has one is shallow-copied without it, so
+	// the caller's request stays untouched; request and input share one
+	// allocation.
+	type inputs struct {
+		req http.Request
+		in  openapi3filter.RequestValidationInput
 	}
-	ex.req = &kreq
+	box := &inputs{}
+	in := &box.in
+	*in = openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route.kin, Options: v.reqOpts}
+	if req.Body != nil && req.Body != http.NoBody {
+		box.req = *req
+		box.req.Body = http.NoBody
+		in.Request = &box.req
+	}
+	ex.req = in.Request
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		vs = appendRequestErr(vs, route.opID, err)
 	}
@@ -323,12 +329,16 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 				Reason: fmt.Sprintf("%s takes no request body, got %d bytes", route.opID, len(body))})
 		}
 	} else {
+		// An operation with a body (none in this spec) gets it from the
+		// bytes already read, on a copy of the request.
+		kreq := *req
 		kreq.Body = io.NopCloser(bytes.NewReader(body))
 		kreq.ContentLength = int64(len(body))
-		if err := openapi3filter.ValidateRequestBody(ctx, in, rb.Value); err != nil {
+		bin := *in
+		bin.Request = &kreq
+		if err := openapi3filter.ValidateRequestBody(ctx, &bin, rb.Value); err != nil {
 			vs = appendRequestErr(vs, route.opID, err)
 		}
-		kreq.Body = http.NoBody
 	}
 
 	if len(vs) > 0 {
@@ -389,20 +399,29 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 	// It sees a copy of the operation without response headers (checked
 	// above), because it stops at the first header error and would then
 	// hide every body error.
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request: e.req, PathParams: e.params, Route: r.bodyOnly, Options: v.respOpts,
-		},
-		Status:  status,
-		Header:  header,
-		Body:    io.NopCloser(bytes.NewReader(body)),
-		Options: v.respOpts,
+	type inputs struct {
+		req  openapi3filter.RequestValidationInput
+		resp openapi3filter.ResponseValidationInput
+		body bodyReader
 	}
+	box := &inputs{}
+	box.req = openapi3filter.RequestValidationInput{Request: e.req, PathParams: e.params, Route: r.bodyOnly, Options: v.respOpts}
+	box.body.Reset(body)
+	box.resp = openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &box.req, Status: status, Header: header, Body: &box.body, Options: v.respOpts,
+	}
+	in := &box.resp
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
 		vs = appendResponseErr(vs, viol, ct, status, resp.Content, err)
 	}
 	return vs
 }
+
+// bodyReader is a bytes.Reader that is also an io.ReadCloser, to hand
+// kin-openapi a body without two allocations.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
 
 func (v *Validator) checkHeader(vs Violations, viol func(Kind, string, string, string) Violation, h declaredHeader, header http.Header) Violations {
 	vals := header.Values(h.name)
@@ -416,6 +435,18 @@ func (v *Validator) checkHeader(vs Violations, viol func(Kind, string, string, s
 		return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("the header must appear once, got %d values", len(vals))))
 	}
 	if h.schema == nil {
+		return vs
+	}
+	if h.lengthOnly {
+		// The common case (X-Request-Id: a string with minLength), checked
+		// without boxing the value for VisitJSON.
+		n := int64(utf8.RuneCountInString(vals[0]))
+		if n < int64(h.schema.MinLength) {
+			return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("minimum string length is %d", h.schema.MinLength)))
+		}
+		if h.schema.MaxLength != nil && n > int64(*h.schema.MaxLength) {
+			return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("maximum string length is %d", *h.schema.MaxLength)))
+		}
 		return vs
 	}
 	val, err := headerValue(vals[0], h.schema)
@@ -487,9 +518,21 @@ type opRoute struct {
 }
 
 type declaredHeader struct {
-	name     string
-	required bool
-	schema   *openapi3.Schema
+	name       string
+	required   bool
+	schema     *openapi3.Schema
+	lengthOnly bool // a plain string schema with at most length bounds
+}
+
+// isLengthOnly reports whether s constrains a string by its length alone.
+func isLengthOnly(s *openapi3.Schema) bool {
+	if s == nil || s.Type == nil || !s.Type.Is(openapi3.TypeString) || len(s.Type.Slice()) != 1 {
+		return false
+	}
+	c := *s
+	c.Type, c.MinLength, c.MaxLength = nil, 0, nil
+	c.Description, c.Example, c.Title, c.Extensions = "", nil, "", nil
+	return c.IsEmpty()
 }
 
 func newOpRoute(doc *openapi3.T, path string, item *openapi3.PathItem, method string, op *openapi3.Operation) *opRoute {
@@ -525,6 +568,7 @@ func newOpRoute(doc *openapi3.T, path string, item *openapi3.PathItem, method st
 			d := declaredHeader{name: http.CanonicalHeaderKey(name), required: h.Value.Required}
 			if h.Value.Schema != nil {
 				d.schema = h.Value.Schema.Value
+				d.lengthOnly = isLengthOnly(d.schema)
 			}
 			r.headers[ref] = append(r.headers[ref], d)
 		}
