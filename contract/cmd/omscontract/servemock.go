@@ -173,17 +173,16 @@ func describeMock(w io.Writer, m *mock.Mock, fx *mock.Fixtures, builtin bool) {
 			fmt.Fprintf(w, "    %-10s %s\n", s, strings.Join(ids, ", "))
 		}
 	}
-	note := ""
-	if builtin {
-		note = " (built-in public test credentials: mock.DefaultToken, mock.DefaultAK)"
-	}
 	for _, t := range fx.Tokens {
-		fmt.Fprintf(w, "  token %s for %s%s\n", maskToken(t.Token), strings.Join(t.Projects, ", "), note)
+		fmt.Fprintf(w, "  token %s for %s\n", maskToken(t.Token), strings.Join(t.Projects, ", "))
 	}
 	for _, k := range fx.AKSK {
-		fmt.Fprintf(w, "  AK %s for %s (secret key not shown)%s\n", k.AK, strings.Join(k.Projects, ", "), note)
+		fmt.Fprintf(w, "  AK %s for %s (secret key not shown)\n", k.AK, strings.Join(k.Projects, ", "))
 	}
-	if len(fx.Tokens) == 0 && len(fx.AKSK) == 0 {
+	switch {
+	case len(fx.Tokens) == 0 && len(fx.AKSK) == 0:
 		fmt.Fprintln(w, "  no credentials: every request will be refused with 401")
+	case builtin:
+		fmt.Fprintln(w, "  (the built-in public test credentials: go doc github.com/oms-contract/stoptask/contract/mock DefaultToken)")
 	}
 }
