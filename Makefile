@@ -38,3 +38,42 @@ verify: ## Fail if gen/ is stale, go.mod is untidy or go vet complains.
 	fi
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
+
+##@ Contract and docs
+
+# The npm tools (@redocly/cli, exact version in package.json and
+# package-lock.json) run from node_modules; telemetry and update checks off.
+REDOCLY := node_modules/.bin/redocly
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+# BASE is the git ref whose openapi.yaml `make breaking` compares the working
+# tree with: the merge base with main, or HEAD when on main (or when there is
+# no main to merge with, as in a detached CI checkout).
+BASE ?= $(shell if [ "$$(git rev-parse --abbrev-ref HEAD 2>/dev/null)" = main ]; then echo HEAD; else git merge-base HEAD main 2>/dev/null || echo HEAD; fi)
+# Why these flags: see the package comment of contract/specdiff, whose tests
+# run oasdiff with the same settings.
+OASDIFF_FLAGS := --flatten-params --severity-levels contract/specdiff/oasdiff-levels.txt --fail-on ERR --color never
+
+node_modules: package.json package-lock.json ## Install the pinned npm tools from package-lock.json (npm ci).
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+.PHONY: docs
+docs: node_modules ## Build the offline docs site in _site/, check it in headless Chromium, save _site/preview.png.
+	$(GO) run ./contract/cmd/omsdocs -out _site
+	DOCSITE_DIR="$(CURDIR)/_site" $(GO) test -count=1 -v -run '^TestBrowserRendersStopTask$$' ./contract/docsite/
+
+.PHONY: lint
+lint: node_modules ## Validate openapi.yaml: kin-openapi (every example against its schema) and redocly lint.
+	$(GO) run ./contract/cmd/omsdocs -validate -spec openapi.yaml
+	$(REDOCLY) lint openapi.yaml
+
+.PHONY: breaking
+breaking: ## Fail on breaking changes to openapi.yaml since BASE=<git ref> (oasdiff).
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	git show "$(BASE):openapi.yaml" > "$$tmp/base.yaml" || { echo "make breaking: no openapi.yaml at BASE=$(BASE)"; exit 2; }; \
+	echo "Comparing openapi.yaml at $(BASE) ($$(git rev-parse --short "$(BASE)")) with the working tree:"; \
+	if ! $(GO) run github.com/oasdiff/oasdiff breaking $(OASDIFF_FLAGS) "$$tmp/base.yaml" openapi.yaml; then \
+		echo "make breaking: the changes above break clients of the contract (see README, Changing the API)."; exit 1; \
+	fi
