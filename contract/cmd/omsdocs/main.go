@@ -3,6 +3,7 @@
 // Usage:
 //
 //	omsdocs [-spec openapi.yaml] [-node-modules node_modules] -out _site
+//	omsdocs -validate [-spec openapi.yaml]
 //
 // It needs Node.js and the npm tools pinned in package-lock.json (`npm ci`).
 // `make docs` runs it and then checks the page in headless Chromium.
@@ -38,12 +39,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	spec := fs.String("spec", "openapi.yaml", "OpenAPI document to publish")
 	out := fs.String("out", "", "output directory for index.html, openapi.yaml and openapi.json (required), e.g. _site")
+	validate := fs.Bool("validate", false, "only validate -spec with kin-openapi, every example against its schema (the Go half of make lint), and build nothing")
 	nodeModules := fs.String("node-modules", "node_modules", "node_modules directory filled by 'npm ci'")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `omsdocs builds the offline API reference site.
 
 Usage:
   omsdocs -out _site [-spec openapi.yaml] [-node-modules node_modules]
+  omsdocs -validate [-spec openapi.yaml]
 
 It writes, into -out:
   %s    the Redoc reference (Redoc %s via @redocly/cli %s build-docs),
@@ -64,6 +67,13 @@ Flags:
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if *validate {
+		if err := docsite.Validate(ctx, *spec); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "omsdocs: %s is valid (kin-openapi, examples included)\n", *spec)
+		return nil
 	}
 	if *out == "" {
 		fs.Usage()
