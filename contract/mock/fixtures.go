@@ -247,13 +247,22 @@ const (
 // IDs of the default tasks, all in DefaultProjectID: one in every status,
 // plus spare migrating tasks so that a suite can stop several.
 const (
-	DefaultWaitingTaskID   int64 = 191297407830871
-	DefaultMigratingTaskID int64 = 191297407830872 // the ID of the API reference's example
-	DefaultStoppedTaskID   int64 = 191297407830873
-	DefaultFailedTaskID    int64 = 191297407830874
+	// DefaultWaitingTaskID is waiting (1): StopTask answers OMS.0066.
+	DefaultWaitingTaskID int64 = 191297407830871
+	// DefaultMigratingTaskID is migrating (2), the ID of the API
+	// reference's example: the first StopTask answers 200.
+	DefaultMigratingTaskID int64 = 191297407830872
+	// DefaultStoppedTaskID is stopped (3): StopTask answers OMS.0066.
+	DefaultStoppedTaskID int64 = 191297407830873
+	// DefaultFailedTaskID is failed (4): StopTask answers OMS.0066.
+	DefaultFailedTaskID int64 = 191297407830874
+	// DefaultSucceededTaskID is succeeded (5): StopTask answers OMS.0070.
 	DefaultSucceededTaskID int64 = 191297407830875
-	DefaultRetryingTaskID  int64 = 191297407830876
-	DefaultPausingTaskID   int64 = 191297407830877 // seeded pausing: stays pausing
+	// DefaultRetryingTaskID is retrying (6): StopTask answers OMS.0066.
+	DefaultRetryingTaskID int64 = 191297407830876
+	// DefaultPausingTaskID is pausing (7) and, being seeded so, stays
+	// pausing: StopTask answers OMS.0066.
+	DefaultPausingTaskID int64 = 191297407830877
 	// DefaultSpareMigratingTaskIDs starts a run of DefaultSpareMigratingTasks
 	// more migrating tasks with consecutive IDs.
 	DefaultSpareMigratingTaskIDs int64 = 191297407830880

@@ -12,11 +12,16 @@ import (
 // client can hold: the header limit leaves room for the longest IAM token
 // (16384 characters) several times over.
 const (
+	// ReadHeaderTimeout bounds a client trickling its headers (slowloris).
 	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 30 * time.Second
-	WriteTimeout      = 30 * time.Second
-	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 64 << 10
+	// ReadTimeout bounds reading a whole request.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds handling and writing an answer.
+	WriteTimeout = 30 * time.Second
+	// IdleTimeout closes kept-alive connections nobody uses.
+	IdleTimeout = 2 * time.Minute
+	// MaxHeaderBytes bounds the request headers.
+	MaxHeaderBytes = 64 << 10
 	// ShutdownTimeout is how long Serve waits for in-flight requests once its
 	// context is done.
 	ShutdownTimeout = 5 * time.Second

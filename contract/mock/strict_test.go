@@ -113,3 +113,19 @@ func contains[T comparable](s []T, v T) bool {
 	}
 	return false
 }
+
+type panicResponse struct{}
+
+func (panicResponse) VisitStopTaskResponse(http.ResponseWriter) error { panic("mock bug") }
+
+// TestPanicBecomes500: a bug that panics still yields the contract's 500
+// with a request ID, not a dropped connection.
+func TestPanicBecomes500(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, []mock.Task{{ID: 1, Status: mock.StatusMigrating}},
+		mock.WithResponder(func(gen.StopTaskRequestObject, string) gen.StopTaskResponseObject { return panicResponse{} }))
+	got := e.stop(t, e.client(t, gen.WithToken(token)), project, 1)
+	if diff := cmp.Diff(answer{500, gen.CodeSystemError}, got); diff != "" {
+		t.Errorf("answer (-want +got):\n%s", diff)
+	}
+}
