@@ -358,3 +358,55 @@ func TestReadAndRestoreBodyReadError(t *testing.T) {
 type sigErrReader struct{ err error }
 
 func (r sigErrReader) Read([]byte) (int, error) { return 0, r.err }
+
+// TestWithAKSKHeaderShapes sends header maps net/http rewrites on the way out
+// (non-canonical keys, empty or repeated User-Agent, repeated values, padding)
+// and checks the server still verifies what actually arrived.
+func TestWithAKSKHeaderShapes(t *testing.T) {
+	tests := []struct {
+		name       string
+		header     http.Header
+		wantSigned []string
+	}{
+		{name: "non-canonical key", header: http.Header{"x-custom": {"v"}}, wantSigned: []string{"x-custom", "x-sdk-date"}},
+		{name: "odd-case User-Agent", header: http.Header{"User-AgeNt": {"ua/1"}}, wantSigned: []string{"user-agent", "x-sdk-date"}},
+		{name: "empty User-Agent is not sent", header: http.Header{"User-Agent": {""}}, wantSigned: []string{"x-sdk-date"}},
+		{name: "only the first User-Agent is sent", header: http.Header{"User-Agent": {"b/1", "a/1"}}, wantSigned: []string{"user-agent", "x-sdk-date"}},
+		{name: "repeated values in any order", header: http.Header{"X-Multi": {"z", "a", "m"}}, wantSigned: []string{"x-multi", "x-sdk-date"}},
+		{name: "case variants merged", header: http.Header{"X-Dup": {"1"}, "x-dup": {"2"}}, wantSigned: []string{"x-dup", "x-sdk-date"}},
+		{name: "padding and empty value", header: http.Header{"X-Pad": {"  spaced\t"}, "X-Empty": {""}}, wantSigned: []string{"x-empty", "x-pad", "x-sdk-date"}},
+		{name: "underscore names unsigned", header: http.Header{"X_Under": {"1"}}, wantSigned: []string{"x-sdk-date"}},
+		{name: "preset lower-case date reused", header: http.Header{"x-sdk-date": {"20010909T014640Z"}}, wantSigned: []string{"x-sdk-date"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, seen := sigVerifyingServer(t, sigTestSK)
+			shape := func(_ context.Context, req *http.Request) error {
+				for k, v := range tc.header {
+					req.Header[k] = append([]string(nil), v...)
+				}
+				return nil
+			}
+			client, err := NewClientWithResponses(srv.URL, WithRequestEditorFn(shape),
+				WithRequestEditorFn(WithAKSK(Credentials{AK: sigTestAK, SK: sigTestSK})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.StopTaskWithResponse(context.Background(), "p", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := seen.snapshot()
+			if resp.StatusCode() != http.StatusOK {
+				t.Fatalf("status = %d, server said %v", resp.StatusCode(), got.verifyErr)
+			}
+			h, err := ParseAuthorization(got.header.Get(HeaderAuthorization))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantSigned, h.SignedHeaders); diff != "" {
+				t.Errorf("SignedHeaders (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
