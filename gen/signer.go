@@ -288,6 +288,17 @@ func (c Credentials) validate() error {
 //   - the path is canonicalised from req.URL.EscapedPath(), segment by
 //     segment (decode, then re-encode), so a "%2F" inside a segment stays
 //     inside that segment; this is what the server sees on the wire.
+//   - req.Header is first rewritten to what net/http will send: keys
+//     canonicalised, User-Agent reduced to its first value (dropped if
+//     empty). Otherwise the signature would cover headers the server never
+//     receives.
+//   - X-Sdk-Content-Sha256 replaces the body hash only when it is
+//     UNSIGNED-PAYLOAD (the SDK would sign any preset value literally); any
+//     other preset value is ignored and the body hashed, matching VerifyRequest.
+//
+// Like the SDK's, the canonical URI always ends in "/", so "/a" and "/a/"
+// carry the same signature; servers that treat them differently must not
+// rely on the signature to tell them apart.
 type Signer struct {
 	// Credentials are the AK/SK (and optional token/project) to sign with.
 	Credentials Credentials
