@@ -5,6 +5,8 @@ SHELL := bash -o pipefail
 .DEFAULT_GOAL := help
 
 GO ?= go
+# FUZZTIME is how long 'make fuzz' runs each fuzz target.
+FUZZTIME ?= 30s
 
 ##@ General
 
@@ -38,6 +40,20 @@ verify: ## Fail if gen/ is stale, go.mod is untidy or go vet complains.
 	fi
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
+
+.PHONY: fuzz
+fuzz: ## Run every Fuzz target in every package for FUZZTIME each, one at a time.
+	@found=0; pkgs=$$($(GO) list ./...); \
+	for pkg in $$pkgs; do \
+		targets=$$($(GO) test -list '^Fuzz' "$$pkg" | awk '/^Fuzz/'); \
+		for target in $$targets; do \
+			found=$$((found + 1)); \
+			echo "==> $$pkg $$target (-fuzztime=$(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$${target}\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+		done; \
+	done; \
+	if [ "$$found" -eq 0 ]; then echo "no fuzz targets found"; exit 1; fi; \
+	echo "fuzzed $$found targets for $(FUZZTIME) each"
 
 ##@ Contract and docs
 
