@@ -24,6 +24,16 @@ generate: ## Regenerate gen/ from openapi.yaml and oapi-codegen.yaml.
 test: ## Run all tests with the race detector.
 	$(GO) test -race ./...
 
+# BENCHCOUNT is how many times 'make bench' runs each benchmark; benchstat
+# wants several runs to report medians and their spread.
+BENCHCOUNT ?= 5
+# BENCHPKGS are the packages that have benchmarks.
+BENCHPKGS ?= ./contract ./contract/mock
+
+.PHONY: bench
+bench: ## Run the benchmarks BENCHCOUNT times; pipe to a file for benchstat.
+	$(GO) test -run=NONE -bench=. -benchmem -count=$(BENCHCOUNT) $(BENCHPKGS)
+
 .PHONY: check
 check: ## Main job: run the conformance suite against the built-in mock OMS.
 	$(GO) run ./contract/cmd/omscontract check

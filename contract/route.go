@@ -173,7 +173,7 @@ func hasUpper(s string) bool {
 type pathRoute struct {
 	path    string
 	segs    []pathSeg
-	nparams int
+	names   []string // of the parameters, in path order
 	methods map[string]*opRoute
 	allow   []string
 }
@@ -192,8 +192,9 @@ func compilePath(doc *openapi3.T, path string) (*pathRoute, error) {
 	}
 	for _, s := range strings.Split(path[1:], "/") {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && strings.Count(s, "{") == 1 {
-			pr.segs = append(pr.segs, pathSeg{param: strings.TrimSuffix(s[1:len(s)-1], "*")})
-			pr.nparams++
+			name := strings.TrimSuffix(s[1:len(s)-1], "*")
+			pr.segs = append(pr.segs, pathSeg{param: name})
+			pr.names = append(pr.names, name)
 			continue
 		}
 		if strings.ContainsAny(s, "{}") {
@@ -202,24 +203,56 @@ func compilePath(doc *openapi3.T, path string) (*pathRoute, error) {
 		pr.segs = append(pr.segs, pathSeg{lit: s})
 	}
 	for method, op := range item.Operations() {
-		pr.methods[method] = newOpRoute(doc, path, item, method, op)
+		pr.methods[method] = newOpRoute(doc, pr, item, method, op)
 		pr.allow = append(pr.allow, method)
 	}
 	slices.Sort(pr.allow)
 	return pr, nil
 }
 
-// match matches an escaped path relative to the server. It returns the
-// percent-decoded parameters, and the name of a parameter that is not valid
-// percent-encoding (the path still matches: the parameter is wrong, not the
-// path).
-func (pr *pathRoute) match(rest string) (params map[string]string, badParam string, ok bool) {
+// pathParams holds the percent-decoded path parameters of a routed request
+// in path order, without the allocations of a map.
+type pathParams struct {
+	names  []string // the path's parameter names, shared with its pathRoute
+	inline [4]string
+	extra  []string // values beyond the inline ones
+}
+
+func (p *pathParams) set(i int, v string) {
+	if i < len(p.inline) {
+		p.inline[i] = v
+		return
+	}
+	p.extra = append(p.extra, v)
+}
+
+func (p *pathParams) value(i int) string {
+	if i < len(p.inline) {
+		return p.inline[i]
+	}
+	return p.extra[i-len(p.inline)]
+}
+
+// toMap returns the parameters as kin-openapi wants them, name to value.
+func (p *pathParams) toMap() map[string]string {
+	m := make(map[string]string, len(p.names))
+	for i, name := range p.names {
+		m[name] = p.value(i)
+	}
+	return m
+}
+
+// match matches an escaped path relative to the server. It fills out with
+// the percent-decoded parameters and returns the name of a parameter that is
+// not valid percent-encoding (the path still matches: the parameter is
+// wrong, not the path).
+func (pr *pathRoute) match(rest string, out *pathParams) (badParam string, ok bool) {
 	if rest == "" || rest[0] != '/' {
-		return nil, "", false
+		return "", false
 	}
 	s := rest[1:]
 	last := len(pr.segs) - 1
-	// First pass: no allocation until the path is known to match.
+	// First pass: nothing is recorded until the path is known to match.
 	t := s
 	for i, seg := range pr.segs {
 		part, more := t, false
@@ -229,13 +262,14 @@ func (pr *pathRoute) match(rest string) (params map[string]string, badParam stri
 			t = ""
 		}
 		if more != (i < last) {
-			return nil, "", false
+			return "", false
 		}
 		if seg.param == "" && part != seg.lit {
-			return nil, "", false
+			return "", false
 		}
 	}
-	params = make(map[string]string, pr.nparams)
+	*out = pathParams{names: pr.names}
+	n := 0
 	for _, seg := range pr.segs {
 		part := s
 		if j := strings.IndexByte(s, '/'); j >= 0 {
@@ -251,7 +285,8 @@ func (pr *pathRoute) match(rest string) (params map[string]string, badParam stri
 				badParam = seg.param
 			}
 		}
-		params[seg.param] = part
+		out.set(n, part)
+		n++
 	}
-	return params, badParam, true
+	return badParam, true
 }

@@ -204,7 +204,7 @@ type Exchange struct {
 	v      *Validator
 	route  *opRoute
 	req    *http.Request
-	params map[string]string
+	params pathParams
 	allow  []string
 }
 
@@ -225,8 +225,14 @@ func (e Exchange) Operation() string {
 // header of its 405.
 func (e Exchange) Allow() []string { return e.allow }
 
-// PathParams are the path parameters of a routed request, percent-decoded.
-func (e Exchange) PathParams() map[string]string { return e.params }
+// PathParams are the path parameters of a routed request, percent-decoded,
+// in a map of their own; nil for an unrouted Exchange.
+func (e Exchange) PathParams() map[string]string {
+	if e.route == nil {
+		return nil
+	}
+	return e.params.toMap()
+}
 
 // ValidateExchange validates a whole exchange. reqBody and respBody are the
 // bodies the caller already read (req.Body is not read). The response is
@@ -267,12 +273,11 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 	}
 
 	var (
-		pr     *pathRoute
-		params map[string]string
-		bad    string
+		pr  *pathRoute
+		bad string
 	)
 	for _, p := range v.paths {
-		if params, bad, ok = p.match(rest); ok {
+		if bad, ok = p.match(rest, &ex.params); ok {
 			pr = p
 			break
 		}
@@ -291,7 +296,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 			Reason: fmt.Sprintf("%s is not allowed on %s; allowed: %s", req.Method, pr.path, strings.Join(pr.allow, ", ")),
 		}}
 	}
-	ex.route, ex.params = route, params
+	ex.route = route
 
 	var vs Violations
 	if bad != "" {
@@ -307,17 +312,24 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		req http.Request
 		in  openapi3filter.RequestValidationInput
 	}
-	box := &inputs{}
-	in := &box.in
-	*in = openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route.kin, Options: v.reqOpts}
-	if req.Body != nil && req.Body != http.NoBody {
-		box.req = *req
-		box.req.Body = http.NoBody
-		in.Request = &box.req
-	}
-	ex.req = in.Request
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		vs = appendRequestErr(vs, route.opID, err)
+	//
+	// Most requests are right: the fast path proves that kin-openapi would
+	// accept one without running it (see fast.go), and only a request it is
+	// not sure of goes through kin-openapi.
+	var in *openapi3filter.RequestValidationInput
+	if !route.fastReq || bad != "" || !route.fastRequestValid(req, &ex.params) {
+		box := &inputs{}
+		in = &box.in
+		*in = openapi3filter.RequestValidationInput{Request: req, PathParams: ex.params.toMap(), Route: route.kin, Options: v.reqOpts}
+		if req.Body != nil && req.Body != http.NoBody {
+			box.req = *req
+			box.req.Body = http.NoBody
+			in.Request = &box.req
+		}
+		ex.req = in.Request
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			vs = appendRequestErr(vs, route.opID, err)
+		}
 	}
 
 	if int64(len(body)) > v.maxBody {
@@ -334,7 +346,10 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		kreq := *req
 		kreq.Body = io.NopCloser(bytes.NewReader(body))
 		kreq.ContentLength = int64(len(body))
-		bin := *in
+		bin := openapi3filter.RequestValidationInput{Request: req, PathParams: ex.params.toMap(), Route: route.kin, Options: v.reqOpts}
+		if in != nil {
+			bin = *in
+		}
 		bin.Request = &kreq
 		if err := openapi3filter.ValidateRequestBody(ctx, &bin, rb.Value); err != nil {
 			vs = appendRequestErr(vs, route.opID, err)
@@ -361,10 +376,7 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		return Violation{Operation: r.opID, Direction: DirectionResponse, Status: status, Kind: k, Name: name, Pointer: pointer, Reason: reason}
 	}
 
-	ref := r.kin.Operation.Responses.Status(status)
-	if ref == nil {
-		ref = r.kin.Operation.Responses.Default()
-	}
+	ref := r.response(status)
 	if ref == nil || ref.Value == nil {
 		return Violations{viol(KindStatus, "", "", fmt.Sprintf("status %d is not documented for %s; documented: %s", status, r.opID, r.statuses))}
 	}
@@ -395,6 +407,14 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires a body (%s), got none", status, strings.Join(mediaTypes(resp.Content), " or "))))
 	}
 
+	// The common right answer (a small JSON error object) is proven valid
+	// without kin-openapi; see fast.go.
+	if mt := resp.Content.Get(ct); mt != nil {
+		if fo := r.bodies[mt]; fo != nil && decodedAsJSON(ct) && fo.valid(body) {
+			return vs
+		}
+	}
+
 	// kin-openapi checks the media type, decodes and matches the schema.
 	// It sees a copy of the operation without response headers (checked
 	// above), because it stops at the first header error and would then
@@ -405,7 +425,7 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		body bodyReader
 	}
 	box := &inputs{}
-	box.req = openapi3filter.RequestValidationInput{Request: e.req, PathParams: e.params, Route: r.bodyOnly, Options: v.respOpts}
+	box.req = openapi3filter.RequestValidationInput{Request: e.req, PathParams: e.params.toMap(), Route: r.bodyOnly, Options: v.respOpts}
 	box.body.Reset(body)
 	box.resp = openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &box.req, Status: status, Header: header, Body: &box.body, Options: v.respOpts,
@@ -515,6 +535,47 @@ type opRoute struct {
 	bodyOnly *routers.Route
 	headers  map[*openapi3.ResponseRef][]declaredHeader
 	statuses string
+
+	// byStatus is the response documented for each status below
+	// len(byStatus), looked up once (Responses.Status formats the status
+	// on every call).
+	byStatus []*openapi3.ResponseRef
+
+	// fastReq says whether the request fast path applies to the operation;
+	// fastParams and fastSec are what it checks.
+	fastReq    bool
+	fastParams []fastParam
+	fastSec    [][]*openapi3.SecurityScheme
+	// bodies holds the fast check of each response media type that has
+	// one.
+	bodies map[*openapi3.MediaType]*flatObject
+}
+
+// response is the response documented for status, or the default one.
+func (r *opRoute) response(status int) *openapi3.ResponseRef {
+	if status >= 0 && status < len(r.byStatus) {
+		return r.byStatus[status]
+	}
+	return r.lookupResponse(status)
+}
+
+func (r *opRoute) lookupResponse(status int) *openapi3.ResponseRef {
+	if ref := r.kin.Operation.Responses.Status(status); ref != nil {
+		return ref
+	}
+	return r.kin.Operation.Responses.Default()
+}
+
+// fastRequestValid reports whether kin-openapi certainly accepts req's
+// security and parameters.
+func (r *opRoute) fastRequestValid(req *http.Request, params *pathParams) bool {
+	for i := range r.fastParams {
+		fp := &r.fastParams[i]
+		if !fp.valid(params.value(fp.seg)) {
+			return false
+		}
+	}
+	return fastSecurity(r.fastSec, req)
 }
 
 type declaredHeader struct {
@@ -535,7 +596,8 @@ func isLengthOnly(s *openapi3.Schema) bool {
 	return c.IsEmpty()
 }
 
-func newOpRoute(doc *openapi3.T, path string, item *openapi3.PathItem, method string, op *openapi3.Operation) *opRoute {
+func newOpRoute(doc *openapi3.T, pr *pathRoute, item *openapi3.PathItem, method string, op *openapi3.Operation) *opRoute {
+	path := pr.path
 	r := &opRoute{
 		opID: op.OperationID,
 		kin:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
@@ -581,6 +643,22 @@ func newOpRoute(doc *openapi3.T, path string, item *openapi3.PathItem, method st
 	bodyOp := *op
 	bodyOp.Responses = stripped
 	r.bodyOnly = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: &bodyOp}
+
+	r.byStatus = make([]*openapi3.ResponseRef, 600)
+	for status := range r.byStatus {
+		r.byStatus[status] = r.lookupResponse(status)
+	}
+	r.fastParams, r.fastSec, r.fastReq = compileFastRequest(doc, pr, item, op)
+	r.bodies = make(map[*openapi3.MediaType]*flatObject)
+	for _, key := range op.Responses.Keys() {
+		if ref := op.Responses.Value(key); ref != nil && ref.Value != nil {
+			for _, mt := range ref.Value.Content {
+				if fo := compileFlatObject(doc, mt); fo != nil {
+					r.bodies[mt] = fo
+				}
+			}
+		}
+	}
 	return r
 }
 
