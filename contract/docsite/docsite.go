@@ -184,10 +184,6 @@ func locateTools(opts Options) (node, cli string, err error) {
 }
 
 var (
-	// A whole <script> element. Redoc's inlined bundle escapes "</script"
-	// inside its text (build-docs does that), so the first closing tag
-	// after an opening one really ends the element.
-	scriptElem = regexp.MustCompile(`(?is)(<script\b[^>]*>)(.*?)</script\s*>`)
 	// Tags that make the browser fetch from another host. Protocol-relative
 	// URLs (//host/...) count too: opened from disk they become file://host.
 	externalLinkTag = regexp.MustCompile(`(?is)<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^>]*>`)
@@ -202,6 +198,53 @@ var (
 	telemetryOn = regexp.MustCompile(`"disableTelemetry"\s*:\s*false`)
 )
 
+// scriptSpan locates one <script> element: page[start:openEnd] is its
+// opening tag, page[openEnd:closeStart] its text, page[closeStart:end] the
+// closing tag.
+type scriptSpan struct{ start, openEnd, closeStart, end int }
+
+// scriptSpans finds the <script> elements of page. It scans with
+// bytes.Index rather than a regular expression because the inlined Redoc
+// bundle is megabytes of text that a regexp crawls through slowly. Redoc's
+// bundle escapes "</script" inside its text (build-docs does that), so the
+// first closing tag after an opening one really ends the element.
+func scriptSpans(page []byte) []scriptSpan {
+	lower := make([]byte, len(page))
+	for i, c := range page {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	var spans []scriptSpan
+	for i := 0; i < len(lower); {
+		j := bytes.Index(lower[i:], []byte("<script"))
+		if j < 0 {
+			break
+		}
+		start := i + j
+		k := start + len("<script")
+		if k < len(lower) && !strings.ContainsRune(" \t\r\n\f/>", rune(lower[k])) {
+			i = k // <scripts> or similar: not a script tag
+			continue
+		}
+		gt := bytes.IndexByte(lower[k:], '>')
+		if gt < 0 {
+			break
+		}
+		sp := scriptSpan{start: start, openEnd: k + gt + 1, closeStart: len(page), end: len(page)}
+		if c := bytes.Index(lower[sp.openEnd:], []byte("</script")); c >= 0 {
+			sp.closeStart = sp.openEnd + c
+			if e := bytes.IndexByte(lower[sp.closeStart:], '>'); e >= 0 {
+				sp.end = sp.closeStart + e + 1
+			}
+		}
+		spans = append(spans, sp)
+		i = sp.end
+	}
+	return spans
+}
+
 // outsideScripts applies fn to the parts of page that are not the text of a
 // <script> element, so that markup-looking strings inside Redoc's JavaScript
 // are never touched. A script element that loads its code from another host
@@ -209,20 +252,26 @@ var (
 func outsideScripts(page []byte, fn func([]byte) []byte) []byte {
 	var out []byte
 	last := 0
-	for _, m := range scriptElem.FindAllSubmatchIndex(page, -1) {
-		out = append(out, fn(page[last:m[0]])...)
-		open := page[m[2]:m[3]]
-		if !attrURL.Match(open) {
-			out = append(out, page[m[0]:m[1]]...)
+	for _, sp := range scriptSpans(page) {
+		out = append(out, fn(page[last:sp.start])...)
+		if !attrURL.Match(page[sp.start:sp.openEnd]) {
+			out = append(out, page[sp.start:sp.end]...)
 		}
-		last = m[1]
+		last = sp.end
 	}
 	return append(out, fn(page[last:])...)
 }
 
 // withoutScriptText keeps each script's opening tag and drops its text.
 func withoutScriptText(page []byte) []byte {
-	return scriptElem.ReplaceAll(page, []byte("$1</script>"))
+	var out []byte
+	last := 0
+	for _, sp := range scriptSpans(page) {
+		out = append(out, page[last:sp.openEnd]...)
+		out = append(out, "</script>"...)
+		last = sp.end
+	}
+	return append(out, page[last:]...)
 }
 
 // MakeOffline turns build-docs output into a page that needs no network:

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,16 +67,51 @@ func chromiumPath(t *testing.T) string {
 
 func buildSite(t *testing.T, dir string) {
 	t.Helper()
+	if err := build(dir); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+}
+
+func build(dir string) error {
+	// A hang guard only: a build takes seconds.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	err := Build(ctx, Options{
+	return Build(ctx, Options{
 		SpecPath:    filepath.Join(repoRoot, "openapi.yaml"),
 		OutDir:      dir,
 		NodeModules: filepath.Join(repoRoot, "node_modules"),
 	})
-	if err != nil {
-		t.Fatalf("Build: %v", err)
+}
+
+// shared is one build of the real site that several tests read, so that
+// `go test -race ./...` does not pay for a build per test.
+var shared struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
 	}
+	os.Exit(code)
+}
+
+// sharedSite returns the shared build; callers must not modify it.
+func sharedSite(t *testing.T) string {
+	t.Helper()
+	requireNodeTools(t)
+	shared.once.Do(func() {
+		if shared.dir, shared.err = os.MkdirTemp("", "docsite-test-"); shared.err == nil {
+			shared.err = build(shared.dir)
+		}
+	})
+	if shared.err != nil {
+		t.Fatalf("Build: %v", shared.err)
+	}
+	return shared.dir
 }
 
 func TestMakeOffline(t *testing.T) {
@@ -192,9 +228,7 @@ func TestExternalResources(t *testing.T) {
 // TestBuildIsReproducibleAndOffline builds the real site twice and checks
 // that the bytes match and that the page loads nothing from any host.
 func TestBuildIsReproducibleAndOffline(t *testing.T) {
-	requireNodeTools(t)
-	first, second := t.TempDir(), t.TempDir()
-	buildSite(t, first)
+	first, second := sharedSite(t), t.TempDir()
 	buildSite(t, second)
 	for _, name := range []string{IndexFile, YAMLFile, JSONFile} {
 		a, err := os.ReadFile(filepath.Join(first, name))
@@ -362,7 +396,7 @@ func loadExpectations(t *testing.T) expectations {
 
 // siteForBrowser returns the site to check: $DOCSITE_DIR when set (make docs
 // sets it to _site, so the screenshot lands in _site/preview.png), else a
-// fresh build in a temporary directory.
+// copy of the shared build in a temporary directory.
 func siteForBrowser(t *testing.T) string {
 	t.Helper()
 	if dir := os.Getenv("DOCSITE_DIR"); dir != "" {
@@ -371,9 +405,18 @@ func siteForBrowser(t *testing.T) string {
 		}
 		return dir
 	}
-	requireNodeTools(t)
+	// Copy the shared build so the screenshot does not land in it.
+	src := sharedSite(t)
 	dir := t.TempDir()
-	buildSite(t, dir)
+	for _, name := range []string{IndexFile, YAMLFile, JSONFile} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return dir
 }
 
