@@ -314,6 +314,8 @@ func TestBadInput(t *testing.T) {
 			return []byte("POST " + badTarget + " HTTP/2.0\r\nHost: " + e.host + "\r\n" + withToken + "\r\n")
 		}, status: 505,
 			gap: "net/http answers HTTP/2.0 in a request line with 505 text/plain (a 5xx, and undocumented) before the handler runs", holds: refusedByNetHTTP},
+		{name: "OPTIONS asterisk", request: rawToken("OPTIONS", "*"), status: 404, code: "APIGW.0101",
+			gap: "net/http answers OPTIONS * itself with an empty 200 and no X-Request-Id, because mock.NewServer leaves Server.DisableGeneralOptionsHandler false", holds: answeredByNetHTTP},
 	}
 
 	contractCases := 0
