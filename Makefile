@@ -81,9 +81,13 @@ BASE ?= $(shell if [ "$$(git rev-parse --abbrev-ref HEAD 2>/dev/null)" = main ];
 # run oasdiff with the same settings.
 OASDIFF_FLAGS := --flatten-params --severity-levels contract/specdiff/oasdiff-levels.txt --fail-on ERR --color never
 
-node_modules: package.json package-lock.json ## Install the pinned npm tools from package-lock.json (npm ci).
-	npm ci --no-audit --no-fund
-	@touch node_modules
+# Phony like every target; npm ci runs only when the lockfile is newer than
+# what npm last installed (node_modules/.package-lock.json).
+.PHONY: node_modules
+node_modules: ## Install the pinned npm tools from package-lock.json (npm ci) when needed.
+	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund; \
+	fi
 
 .PHONY: docs
 docs: node_modules ## Build the offline docs site in _site/, check it in headless Chromium, save _site/preview.png.
