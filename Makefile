@@ -26,7 +26,7 @@ test: ## Run all tests with the race detector.
 
 # BENCHCOUNT is how many times 'make bench' runs each benchmark; benchstat
 # wants several runs to report medians and their spread.
-BENCHCOUNT ?= 5
+BENCHCOUNT ?= 6
 # BENCHPKGS are the packages that have benchmarks.
 BENCHPKGS ?= ./contract ./contract/mock
 
