@@ -101,6 +101,9 @@ type secretSet struct {
 // chance.
 const leakWindow = 24
 
+// add records value under name, in clear and in the hex forms fmt's %x,
+// %X, "% x" and "% X" give a string: a value printed with those verbs
+// leaks just as much, and a scan for the clear text alone would miss it.
 func (s *secretSet) add(name, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,8 +111,14 @@ func (s *secretSet) add(name, value string) {
 		s.whole, s.windows = map[string]string{}, map[string]string{}
 	}
 	s.whole[value] = name
-	for i := 0; i+leakWindow <= len(value); i++ {
-		s.windows[value[i:i+leakWindow]] = name
+	for _, enc := range []string{
+		value,
+		fmt.Sprintf("%x", value), fmt.Sprintf("%X", value),
+		fmt.Sprintf("% x", value), fmt.Sprintf("% X", value),
+	} {
+		for i := 0; i+leakWindow <= len(enc); i++ {
+			s.windows[enc[i:i+leakWindow]] = name
+		}
 	}
 }
 
@@ -197,18 +206,42 @@ func (c *capturedOutput) addVerbs(name string, v any, verbs ...string) {
 	}
 }
 
-// addEverywhere records a credential-holding value printed with every verb
-// that a careless log line might use, marshalled to JSON and logged with
-// slog: the types that hold secrets promise that none of these shows them.
-func (c *capturedOutput) addEverywhere(name string, v any) {
-	c.addVerbs(name, v, "%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T")
-	if b, err := json.Marshal(v); err == nil {
-		c.add(name+" json", string(b))
-	}
+// allVerbs is every fmt verb, with the flags and widths that change how a
+// value is rendered, and a bad verb: a type that holds a secret must hide
+// it from all of them, since fmt prints a struct's fields raw for any verb
+// its methods do not serve (%d, %o, %t, %e, ... print a string field as
+// "%!d(string=<the secret>)").
+//
+// %p is the one verb left out. fmt handles it before consulting any
+// method (Format included) and prints a non-pointer's fields raw, so no
+// type can hide a secret from it; go vet's printf check reports %p on a
+// non-pointer, which is where that mistake is caught.
+var allVerbs = []string{
+	"%v", "%+v", "%#v", "%T",
+	"%s", "%q", "%+q", "%#q", "%x", "%X", "% x", "% X", "%#x",
+	"%d", "%+d", "%o", "%O", "%b", "%c", "%U", "%#U",
+	"%e", "%E", "%f", "%F", "%g", "%G", "%t",
+	"%10.4s", "%-12v", "%08d", "%!", "%z",
+}
+
+// addFormatted records v printed with every verb and logged with slog's
+// JSON and text handlers.
+func (c *capturedOutput) addFormatted(name string, v any) {
+	c.addVerbs(name, v, allVerbs...)
 	var sb strings.Builder
 	slog.New(slog.NewJSONHandler(&sb, nil)).Info("value", "v", v)
 	slog.New(slog.NewTextHandler(&sb, nil)).Info("value", "v", v)
 	c.add(name+" slog", sb.String())
+}
+
+// addEverywhere records a credential-holding value printed with every
+// verb, marshalled to JSON and logged with slog: the types that hold
+// secrets promise that none of these shows them.
+func (c *capturedOutput) addEverywhere(name string, v any) {
+	c.addFormatted(name, v)
+	if b, err := json.Marshal(v); err == nil {
+		c.add(name+" json", string(b))
+	}
 }
 
 // TestSecretsNeverPrinted runs the whole toolkit with real-looking
@@ -461,16 +494,25 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		Tokens: []mock.FixtureToken{{Token: sec.token, Projects: []string{sec.project}}},
 		AKSK:   []mock.FixtureAKSK{{AK: sec.ak, SK: sec.sk, Projects: []string{"*"}}},
 	}
-	// The fixture types hide their secrets from String and GoString only,
-	// so only the verbs those serve are scanned: %d or %x on a Fixtures,
-	// and JSON or slog of any fixture type, print the secrets (JSON is the
-	// fixture file format, where they belong; the rest is reported as a
-	// gap of package mock).
-	for name, v := range map[string]any{"Fixtures": *fx, "FixtureToken": fx.Tokens[0], "FixtureAKSK": fx.AKSK[0]} {
-		out.addVerbs(name, v, "%v", "%+v", "%#v", "%s")
+	// The fixture types hide their secrets from every verb and from slog,
+	// as values and as pointers. JSON is not scanned: it is the fixture
+	// file format, where the credentials belong in clear (see
+	// mock.Fixtures), and for the same reason slog's JSON handler shows a
+	// bare slice of them, which it marshals with encoding/json; the slices
+	// are scanned with every verb and slog's text handler.
+	for name, v := range map[string]any{
+		"Fixtures": *fx, "Fixtures pointer": fx,
+		"FixtureToken": fx.Tokens[0], "FixtureToken pointer": &fx.Tokens[0],
+		"FixtureAKSK": fx.AKSK[0], "FixtureAKSK pointer": &fx.AKSK[0],
+	} {
+		out.addFormatted(name, v)
 	}
-	out.addVerbs("FixtureToken", fx.Tokens[0], "%q", "%x")
-	out.addVerbs("FixtureAKSK", fx.AKSK[0], "%q", "%x")
+	for name, v := range map[string]any{"[]FixtureToken": fx.Tokens, "[]FixtureAKSK": fx.AKSK} {
+		out.addVerbs(name, v, allVerbs...)
+		var sb strings.Builder
+		slog.New(slog.NewTextHandler(&sb, nil)).Info("value", "v", v)
+		out.add(name+" slog text", sb.String())
+	}
 	fxJSON := fmt.Sprintf(`{"tasks":[{"project_id":%q,"id":1,"status":9}],"tokens":[{"token":%q,"projects":["*"]}],"aksk":[{"ak":%q,"sk":%q,"projects":["*"]}]}`, sec.project, sec.token, sec.ak, sec.sk)
 	_, lerr := mock.LoadFixtures(strings.NewReader(fxJSON))
 	out.addf("LoadFixtures error, bad status", lerr)

@@ -32,7 +32,11 @@
 // Every answer, including 404 for an unknown path and 405 for a wrong
 // method, is the contract's Error JSON body (or the empty 200) with an
 // X-Request-Id header. Bad input never changes state and never yields a
-// 5xx.
+// 5xx. StopTask declares no query parameters, so a query string is refused
+// with 400 OMS.0064. Requests that net/http refuses itself, before any
+// handler runs (oversized headers, an unparsable request line or header,
+// an unknown Transfer-Encoding or HTTP version), get the same 400 OMS.0064
+// when served by Serve or through WrapListener; see WrapListener.
 //
 // # Seeding
 //

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -68,11 +70,24 @@ type FixtureToken struct {
 
 // String hides the token, so that printing fixtures cannot leak it.
 func (t FixtureToken) String() string {
-	return fmt.Sprintf("{token:[redacted] projects:%v}", t.Projects)
+	return fmt.Sprintf("{token:%s projects:%v}", redacted(t.Token), t.Projects)
 }
 
 // GoString hides the token from %#v too.
 func (t FixtureToken) GoString() string { return "mock.FixtureToken" + t.String() }
+
+// Format serves every verb with String (GoString for %#v). Without it, fmt
+// prints the fields themselves for verbs a Stringer does not serve (%d,
+// %o, %b, %t, ...), token included.
+func (t FixtureToken) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t) }
+
+// LogValue keeps the token out of slog output, whichever handler.
+func (t FixtureToken) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", redacted(t.Token)),
+		slog.Any("projects", t.Projects),
+	)
+}
 
 // FixtureAKSK is one accepted AK/SK pair of Fixtures.
 type FixtureAKSK struct {
@@ -86,11 +101,95 @@ type FixtureAKSK struct {
 
 // String hides the SK, so that printing fixtures cannot leak it.
 func (k FixtureAKSK) String() string {
-	return fmt.Sprintf("{ak:%s sk:[redacted] projects:%v}", k.AK, k.Projects)
+	return fmt.Sprintf("{ak:%s sk:%s projects:%v}", k.AK, redacted(k.SK), k.Projects)
 }
 
 // GoString hides the SK from %#v too.
 func (k FixtureAKSK) GoString() string { return "mock.FixtureAKSK" + k.String() }
+
+// Format serves every verb with String (GoString for %#v), for the same
+// reason as FixtureToken.Format: the SK would otherwise show under %d.
+func (k FixtureAKSK) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k) }
+
+// LogValue keeps the SK out of slog output, whichever handler.
+func (k FixtureAKSK) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("ak", k.AK),
+		slog.String("sk", redacted(k.SK)),
+		slog.Any("projects", k.Projects),
+	)
+}
+
+// String summarizes the fixtures with every secret hidden: tasks in full,
+// credentials as their String forms.
+func (f Fixtures) String() string {
+	return fmt.Sprintf("{stop_delay:%s tasks:%v tokens:%v aksk:%v}", f.StopDelay, f.Tasks, f.Tokens, f.AKSK)
+}
+
+// GoString hides the secrets from %#v too.
+func (f Fixtures) GoString() string {
+	return fmt.Sprintf("mock.Fixtures{StopDelay:%q, Tasks:%#v, Tokens:%#v, AKSK:%#v}", f.StopDelay, f.Tasks, f.Tokens, f.AKSK)
+}
+
+// Format serves every verb with String (GoString for %#v), so that no verb
+// prints the credentials' fields raw.
+func (f Fixtures) Format(s fmt.State, verb rune) { formatRedacted(s, verb, f) }
+
+// LogValue keeps the secrets out of slog output. The credentials are
+// rendered as strings, not as their slices: slog's JSON handler would
+// marshal a slice with encoding/json, which prints the secrets (see below).
+func (f Fixtures) LogValue() slog.Value {
+	tokens := make([]string, len(f.Tokens))
+	for i, t := range f.Tokens {
+		tokens[i] = t.String()
+	}
+	aksk := make([]string, len(f.AKSK))
+	for i, k := range f.AKSK {
+		aksk[i] = k.String()
+	}
+	return slog.GroupValue(
+		slog.String("stop_delay", f.StopDelay),
+		slog.Int("tasks", len(f.Tasks)),
+		slog.Any("tokens", tokens),
+		slog.Any("aksk", aksk),
+	)
+}
+
+// Marshalling the fixture types to JSON deliberately shows the secrets:
+// JSON is the fixtures file format (LoadFixtures reads it back, and the CLI
+// writes files in it), where the credentials must be in clear. Hence there
+// is no MarshalJSON hiding them, and JSON of fixtures (including a plain
+// []FixtureToken or []FixtureAKSK handed to slog's JSON handler, which
+// marshals slices with encoding/json) must never go to a log.
+
+// redactedMark stands in for a secret in printed fixtures.
+const redactedMark = "[redacted]"
+
+// redacted hides a secret but still tells an empty one apart, which is
+// what someone debugging a fixture file needs to know.
+func redacted(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redactedMark
+}
+
+// formatRedacted prints v, a fixture type whose String and GoString hide
+// its secrets, for any verb: %#v gets GoString, %q a quoted String, and
+// every other verb the String form itself.
+func formatRedacted(f fmt.State, verb rune, v interface {
+	fmt.Stringer
+	fmt.GoStringer
+}) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = fmt.Fprint(f, v.GoString())
+	case verb == 'q':
+		_, _ = fmt.Fprint(f, strconv.Quote(v.String()))
+	default:
+		_, _ = fmt.Fprint(f, v.String())
+	}
+}
 
 // LoadFixtures reads and validates fixtures in the JSON format documented
 // on Fixtures. Errors say which entry is wrong and why ("tasks[2]: unknown

@@ -1,6 +1,10 @@
 package mock_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -194,5 +198,67 @@ func TestFixturesRedactSecrets(t *testing.T) {
 		if !strings.Contains(s, mock.DefaultAK) {
 			t.Errorf("printed fixtures lost the AK, which is not secret: %s", s)
 		}
+	}
+}
+
+// TestFixturesRedactSecretsEverywhere: the fixture types hide their
+// secrets from every fmt verb (fmt prints a struct's fields raw for a verb
+// its methods do not serve, so String and GoString alone do not suffice)
+// and from slog's handlers, while JSON, the fixtures file format, keeps
+// them. %p is left out: fmt answers it before consulting any method.
+func TestFixturesRedactSecretsEverywhere(t *testing.T) {
+	t.Parallel()
+	f := mock.DefaultFixtures()
+	values := map[string]any{
+		"Fixtures": *f, "*Fixtures": f,
+		"FixtureToken": f.Tokens[0], "*FixtureToken": &f.Tokens[0], "[]FixtureToken": f.Tokens,
+		"FixtureAKSK": f.AKSK[0], "*FixtureAKSK": &f.AKSK[0], "[]FixtureAKSK": f.AKSK,
+	}
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "% x", "%d", "%o", "%b", "%c", "%U", "%e", "%f", "%g", "%t", "%10.3s", "%z"}
+	leaks := func(s string) bool {
+		for _, secret := range []string{mock.DefaultToken, mock.DefaultSK} {
+			for _, enc := range []string{secret, fmt.Sprintf("%x", secret), fmt.Sprintf("%X", secret), fmt.Sprintf("% x", secret)} {
+				if strings.Contains(s, enc) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for name, v := range values {
+		for _, verb := range verbs {
+			if s := fmt.Sprintf(verb, v); leaks(s) {
+				t.Errorf("%s printed with %s leaks a secret: %s", name, verb, s)
+			}
+		}
+		var text, js strings.Builder
+		slog.New(slog.NewTextHandler(&text, nil)).Info("fixtures", "v", v)
+		if leaks(text.String()) {
+			t.Errorf("%s logged with slog's text handler leaks a secret: %s", name, text.String())
+		}
+		if strings.HasPrefix(name, "[]") {
+			// slog's JSON handler marshals a bare slice with
+			// encoding/json, the file format; see mock.Fixtures.
+			continue
+		}
+		slog.New(slog.NewJSONHandler(&js, nil)).Info("fixtures", "v", v)
+		if leaks(js.String()) {
+			t.Errorf("%s logged with slog's JSON handler leaks a secret: %s", name, js.String())
+		}
+		if !strings.Contains(js.String(), mock.DefaultAK) && name != "FixtureToken" && name != "*FixtureToken" {
+			t.Errorf("%s logged with slog lost the AK, which is not secret: %s", name, js.String())
+		}
+	}
+	// JSON stays the file format: the secrets round-trip.
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := mock.LoadFixtures(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("LoadFixtures of marshalled fixtures: %v", err)
+	}
+	if diff := cmp.Diff(f, back); diff != "" {
+		t.Errorf("fixtures did not round-trip through JSON (-want +got):\n%s", diff)
 	}
 }

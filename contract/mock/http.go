@@ -29,6 +29,7 @@ const (
 	msgMethod       = "The API does not exist or has not been published in the environment: StopTask only allows POST."
 	msgBodyTooLarge = "Invalid request parameters: the request body is too large or unreadable."
 	msgBodyPresent  = "Invalid request parameters: StopTask takes no request body."
+	msgQueryPresent = "Invalid request parameters: StopTask takes no query parameters."
 	msgSystemError  = "System error."
 	msgTaskNotFound = "The resource does not exist."
 	msgNotMigrating = "Failed to pause the task because it is not in the migrating state."
@@ -54,7 +55,8 @@ func requestID(ctx context.Context) string {
 //
 //	request ID + panic guard
 //	→ contract validation middleware, strict mode
-//	→ routing (404/405 as Error bodies), body limit, authentication
+//	→ routing (404/405 as Error bodies), body limit, authentication,
+//	  refusal of a query string or a body
 //	→ generated std-http handler → generated strict handler → Mock.StopTask
 //
 // It is the same handler for every call and is safe for concurrent use.
@@ -131,8 +133,27 @@ func isCleanPath(p string) bool {
 }
 
 // authenticated reads the (bounded) body, which AK/SK verification hashes,
-// authenticates the caller and refuses a body, in the gateway's order: a
-// request with bad credentials is a 401 whatever else is wrong with it.
+// authenticates the caller, then refuses a query string and a body.
+//
+// The order of the answers is not simply "bad credentials first". The
+// contract middleware in front of the mock (see Handler) runs before this
+// and checks credentials for form only: a request whose credentials are
+// missing or malformed gets its 401 there, ahead of any other fault, but a
+// request with well-formed yet wrong credentials (an unknown token, a bad
+// signature) passes it, and any fault the middleware sees wins: an unknown
+// path (404), another method (405), a bad task_id or project_id (400) and a
+// body (400 OMS.0064; so a body added after signing gets 400, not 401).
+// What reaches this point has a valid path and no body the middleware
+// objected to; here wrong credentials are a 401, checked before the query
+// and body refusals below, as the gateway authenticates before OMS looks at
+// the request.
+//
+// StopTask declares no query parameters, so any query is refused with 400
+// OMS.0064 before the task is touched: a request such as
+// ".../stop?task_id=1" must not stop a task while the caller believes it
+// named another. A bare "?" carries no parameter and is accepted. The
+// contract's validator deliberately does not flag unknown query parameters
+// (gateways may add harmless ones); this refusal is the mock's, as OMS's.
 func (m *Mock) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r.Context())
@@ -145,6 +166,10 @@ func (m *Mock) authenticated(next http.Handler) http.Handler {
 		if failure != "" {
 			m.unauthorized.Add(1)
 			gen.WriteError(w, http.StatusUnauthorized, CodeGatewayAuthFailed, failure, id)
+			return
+		}
+		if r.URL.RawQuery != "" {
+			gen.WriteError(w, http.StatusBadRequest, gen.CodeInvalidParameters, msgQueryPresent, id)
 			return
 		}
 		if len(body) > 0 {

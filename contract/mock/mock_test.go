@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -315,6 +316,12 @@ func TestBadInput(t *testing.T) {
 		{"empty token", "POST", stop, "", tokenHeader(""), answer{401, mock.CodeGatewayAuthFailed}},
 		{"two tokens", "POST", stop, "", http.Header{gen.HeaderAuthToken: {token, token}}, answer{401, mock.CodeGatewayAuthFailed}},
 		{"token too long", "POST", stop, "", tokenHeader(repeat("t", gen.MaxTokenLength+1)), answer{401, mock.CodeGatewayAuthFailed}},
+		{"query", "POST", stop + "?dry_run=true", "", tokenHeader(token), answer{400, gen.CodeInvalidParameters}},
+		{"query naming another task", "POST", stop + "?task_id=1&project_id=x", "", tokenHeader(token), answer{400, gen.CodeInvalidParameters}},
+		{"query malformed escape", "POST", stop + "?a=%zz&&=;x", "", tokenHeader(token), answer{400, gen.CodeInvalidParameters}},
+		{"query empty pair", "POST", stop + "?&", "", tokenHeader(token), answer{400, gen.CodeInvalidParameters}},
+		{"query with a wrong token", "POST", stop + "?a=1", "", tokenHeader(token + "x"), answer{401, mock.CodeGatewayAuthFailed}},
+		{"query and a body", "POST", stop + "?a=1", "{}", tokenHeader(token), answer{400, gen.CodeInvalidParameters}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -468,5 +475,65 @@ func TestStatusString(t *testing.T) {
 	want := []string{"status(0)", "waiting", "migrating", "stopped", "failed", "succeeded", "retrying", "pausing", "status(8)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("String (-want +got):\n%s", diff)
+	}
+}
+
+// TestQueryString: StopTask takes no query parameters, so a query is refused
+// with 400 OMS.0064 naming the query, even on a correctly signed request
+// (the signature covers the query), and the task is not touched; a bare
+// "?", which carries no parameter, is not a query and the stop goes through.
+func TestQueryString(t *testing.T) {
+	t.Parallel()
+	const stop = "/v2/" + project + "/tasks/42/stop"
+	tests := []struct {
+		name       string
+		target     string
+		sign       bool
+		want       answer
+		wantStatus mock.Status
+	}{
+		{"token, query", stop + "?limit=1", false, answer{400, gen.CodeInvalidParameters}, mock.StatusMigrating},
+		{"signed, query", stop + "?limit=1", true, answer{400, gen.CodeInvalidParameters}, mock.StatusMigrating},
+		{"token, bare question mark", stop + "?", false, answer{200, ""}, mock.StatusPausing},
+		{"signed, bare question mark", stop + "?", true, answer{200, ""}, mock.StatusPausing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, []mock.Task{{ID: 42, Status: mock.StatusMigrating}})
+			req, err := http.NewRequest(http.MethodPost, e.srv.URL+tt.target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tt.sign {
+				s := gen.NewSigner(gen.Credentials{AK: ak, SK: sk, ProjectID: project}, gen.WithClock(e.clock.Now))
+				if err := s.Sign(req, nil); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				req.Header.Set(gen.HeaderAuthToken, token)
+			}
+			resp, err := e.srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := checkAnswer(t, resp.StatusCode, resp.Header, body)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+			if got.Status == http.StatusBadRequest && !strings.Contains(string(body), "no query parameters") {
+				t.Errorf("body %s does not say that StopTask takes no query parameters", body)
+			}
+			if got := mustTask(t, e.m, project, 42).Status; got != tt.wantStatus {
+				t.Errorf("status after = %v, want %v", got, tt.wantStatus)
+			}
+			e.noResponseViolations(t)
+		})
 	}
 }

@@ -28,9 +28,19 @@ const (
 )
 
 // NewServer returns an http.Server for addr serving m.Handler() with the
-// limits above; the caller starts it (ListenAndServe, Serve) and shuts it
-// down. Request contexts derive from ctx (a nil ctx means
-// context.Background()), so cancelling ctx cancels in-flight requests.
+// limits above; the caller starts it and shuts it down. Request contexts
+// derive from ctx (a nil ctx means context.Background()), so cancelling ctx
+// cancels in-flight requests.
+//
+// Start it with srv.Serve(WrapListener(ln)), as Serve does: net/http
+// answers some malformed requests itself, in text/plain and with statuses
+// the contract does not document, and only the wrapped listener turns those
+// answers into the contract's Error JSON (see WrapListener).
+// srv.ListenAndServe offers no place to wrap the listener.
+//
+// DisableGeneralOptionsHandler is set so that "OPTIONS *" reaches the
+// mock's handler, which answers it in the contract's shape (404, Error
+// JSON, X-Request-Id), rather than net/http's built-in empty 200.
 func NewServer(ctx context.Context, addr string, m *Mock) *http.Server {
 	if ctx == nil {
 		ctx = context.Background()
@@ -43,18 +53,22 @@ func NewServer(ctx context.Context, addr string, m *Mock) *http.Server {
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// See above: every answer comes from the mock's handler.
+		DisableGeneralOptionsHandler: true,
+		BaseContext:                  func(net.Listener) context.Context { return ctx },
 	}
 }
 
 // Serve serves m on ln until ctx is done, then shuts down gracefully
 // (waiting at most ShutdownTimeout for in-flight requests) and returns nil.
 // It returns early with the error if serving fails. Either way nothing it
-// started is left running, and ln is closed.
+// started is left running, and ln is closed. Connections are accepted
+// through WrapListener, so that even the requests net/http refuses by
+// itself get the contract's Error answer.
 func Serve(ctx context.Context, ln net.Listener, m *Mock) error {
 	srv := NewServer(ctx, ln.Addr().String(), m)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(WrapListener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

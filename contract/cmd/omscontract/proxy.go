@@ -81,7 +81,12 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// "OPTIONS *" goes to the upstream like any other request rather
+		// than getting net/http's built-in empty 200, which would be an
+		// answer from the proxy itself, outside the contract and without
+		// X-Request-Id (the mock answers it with its JSON 404).
+		DisableGeneralOptionsHandler: true,
+		BaseContext:                  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	fmt.Fprintf(stdout, "omscontract proxy: serving on http://%s, forwarding to %s\n", ln.Addr(), redactUserinfo(upstream))
 	where := "stderr"
