@@ -58,7 +58,8 @@ func TestMiddlewareAnswersInTheErrorSchema(t *testing.T) {
 	}))(goodHandler(s))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	// Every answer of the middleware must itself honour the contract.
+	// Every answer of the middleware must itself honour the contract; its
+	// 404 and 405 are held to the shared Error shape (ValidateErrorAnswer).
 	check := newValidator(t, srv)
 
 	tests := []struct {
@@ -100,9 +101,6 @@ func TestMiddlewareAnswersInTheErrorSchema(t *testing.T) {
 			got := ask(t, tc.make(t, srv.URL))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("answer mismatch (-want +got):\n%s", diff)
-			}
-			if got.Status == 405 {
-				return // not an operation of the contract; see Middleware
 			}
 			if vs, _, _ := send(t, check, tc.make(t, srv.URL)); len(only(vs, contract.DirectionResponse)) > 0 {
 				t.Errorf("the middleware's answer breaks the contract: %v", vs)

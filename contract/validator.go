@@ -106,6 +106,9 @@ type Validator struct {
 	reqOpts  *openapi3filter.Options
 	respOpts *openapi3filter.Options
 	visit    []openapi3.SchemaValidationOption
+
+	// errShape is the shared error answer ValidateErrorAnswer checks.
+	errShape errorShape
 }
 
 // New builds a Validator from the embedded spec.
@@ -128,6 +131,11 @@ func newValidator(doc *openapi3.T, opts ...Option) (*Validator, error) {
 		return nil, fmt.Errorf("contract: the spec is invalid: %w", err)
 	}
 	v := &Validator{doc: doc, maxBody: c.maxBody}
+	es, err := compileErrorShape(doc)
+	if err != nil {
+		return nil, err
+	}
+	v.errShape = es
 
 	// The spec's servers are declarative; added ones come after them. Both
 	// are compiled once into matchers; doc.Servers is left as it is.
@@ -206,6 +214,9 @@ type Exchange struct {
 	req    *http.Request
 	params pathParams
 	allow  []string
+	// offOp marks a request that failed routing (KindServer, KindPath or
+	// KindMethod): its answer is checked with ValidateErrorAnswer.
+	offOp bool
 }
 
 // Routed reports whether the request matched an operation, so that its
@@ -236,8 +247,11 @@ func (e Exchange) PathParams() map[string]string {
 
 // ValidateExchange validates a whole exchange. reqBody and respBody are the
 // bodies the caller already read (req.Body is not read). The response is
-// validated whenever the request was routed, even if the request itself broke
-// the contract: a wrong request must still get a well-formed error answer.
+// validated even if the request itself broke the contract: a wrong request
+// must still get a well-formed error answer. When the request matched an
+// operation, the response is held to that operation's documented responses;
+// when it matched none (unknown server, path or method), to the shared error
+// shape of ValidateErrorAnswer.
 func (v *Validator) ValidateExchange(ctx context.Context, req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) Violations {
 	ex, vs := v.ValidateRequest(ctx, req, reqBody)
 	if rv := ex.ValidateResponse(ctx, status, header, respBody); len(rv) > 0 {
@@ -265,6 +279,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		}
 	}
 	if !ok {
+		ex.offOp = true
 		return ex, Violations{{
 			Direction: DirectionRequest, Kind: KindServer,
 			Reason: fmt.Sprintf("%s://%s%s is not under a declared server (%s); add it with WithServer if it is a mock, a proxy or a staging host",
@@ -283,6 +298,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		}
 	}
 	if pr == nil {
+		ex.offOp = true
 		return ex, Violations{{
 			Direction: DirectionRequest, Kind: KindPath,
 			Reason: fmt.Sprintf("no operation has the path %s", rest),
@@ -290,7 +306,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 	}
 	route := pr.methods[req.Method]
 	if route == nil {
-		ex.allow = pr.allow
+		ex.allow, ex.offOp = pr.allow, true
 		return ex, Violations{{
 			Direction: DirectionRequest, Kind: KindMethod, Name: req.Method,
 			Reason: fmt.Sprintf("%s is not allowed on %s; allowed: %s", req.Method, pr.path, strings.Join(pr.allow, ", ")),
@@ -365,10 +381,18 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 // ValidateResponse validates the response to a routed request: the status
 // must be documented, the documented headers present and valid, and the body
 // must match the documented content, or be empty when none is documented.
-// On an unrouted Exchange it returns nil: without an operation there is no
-// contract to hold the response to.
+//
+// The response to a request that matched no operation (ValidateRequest
+// reported KindServer, KindPath or KindMethod) is checked with
+// ValidateErrorAnswer: a 4xx in the contract's Error shape, since the API
+// gateway answers such requests like any other error. On the zero Exchange
+// (nothing was routed, e.g. the request was never validated) it returns
+// nil.
 func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.Header, body []byte) Violations {
 	if e.route == nil {
+		if e.offOp && e.v != nil {
+			return e.v.ValidateErrorAnswer(status, header, body)
+		}
 		return nil
 	}
 	v, r := e.v, e.route
