@@ -295,6 +295,8 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 			wantViolation: contract.Violation{},
 		},
 		{
+			// Off-operation answers are held to the error shape by the
+			// validator: a non-4xx gets only the status violation.
 			name: "wrong method answered with a server error",
 			handler: func(m *mock.Mock) http.Handler {
 				return breaking(m.Handler(), func(r *http.Request, c *captured) {
@@ -305,7 +307,146 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 				})
 			},
 			caseName:      "method/GET",
-			wantChecks:    []string{suite.CheckErrorBody, suite.CheckNotServerError, suite.CheckUnsupportedMethod},
+			wantChecks:    []string{suite.CheckNotServerError, suite.CheckStatusCode, suite.CheckUnsupportedMethod},
+			wantViolation: contract.Violation{Kind: contract.KindStatus, Status: http.StatusInternalServerError},
+		},
+		{
+			name:          "StopTask does not exist: 401 without credentials, 404 APIGW.0101 for the rest",
+			handler:       notFoundForEverything,
+			caseName:      "positive/task_id=0",
+			wantChecks:    []string{suite.CheckPositiveData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "StopTask does not exist, seen by a negative case",
+			handler:       notFoundForEverything,
+			caseName:      "negative/task_id=abc",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "StopTask does not exist, seen by the empty task ID",
+			handler:       notFoundForEverything,
+			caseName:      "negative/task_id=empty",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "StopTask does not exist, seen by the long project ID",
+			handler:       notFoundForEverything,
+			caseName:      "negative/project_id=1025-chars",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "invalid task ID refused with an unrelated 400 code",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(_ *http.Request, c *captured) {
+					if bytes.Contains(c.body.Bytes(), []byte(gen.CodeInvalidTaskID)) {
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "405 without X-Request-Id",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if r.Method != http.MethodPost {
+						c.header.Del(gen.HeaderRequestID)
+					}
+				})
+			},
+			caseName:      "method/GET",
+			wantChecks:    []string{suite.CheckHeaders},
+			wantViolation: contract.Violation{Kind: contract.KindHeader, Status: http.StatusMethodNotAllowed, Name: gen.HeaderRequestID},
+		},
+		{
+			name: "PUT answered with 200",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if r.Method == http.MethodPut {
+						c.status = http.StatusOK
+						c.header.Del("Content-Type")
+						c.body.Reset()
+					}
+				})
+			},
+			caseName:      "method/PUT",
+			wantChecks:    []string{suite.CheckStatusCode, suite.CheckUnsupportedMethod},
+			wantViolation: contract.Violation{Kind: contract.KindStatus, Status: http.StatusOK},
+		},
+		{
+			name: "PUT answered with a JSON 500",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if r.Method == http.MethodPut {
+						c.status = http.StatusInternalServerError
+						replaceBody(c, "application/json", `{"error_code":"OMS.0159","error_msg":"System error."}`)
+					}
+				})
+			},
+			caseName:      "method/PUT",
+			wantChecks:    []string{suite.CheckNotServerError, suite.CheckStatusCode, suite.CheckUnsupportedMethod},
+			wantViolation: contract.Violation{Kind: contract.KindStatus, Status: http.StatusInternalServerError},
+		},
+		{
+			name: "accepts any token",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if r.Header.Get(gen.HeaderAuthToken) != "" && c.status == http.StatusUnauthorized {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "auth/wrong-token",
+			wantChecks:    []string{suite.CheckWrongAuth},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "accepts a project ID over 1024 characters",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if project, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v2/"), "/"); len(project) > suite.MaxProjectIDLength {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "negative/project_id=1025-chars",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "accepts a token over 16384 characters",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if len(r.Header.Get(gen.HeaderAuthToken)) > gen.MaxTokenLength {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "negative/token=16385-chars",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "refuses valid tokens",
+			handler:       func(m *mock.Mock) http.Handler { return refusingScheme(m, gen.HeaderAuthToken) },
+			caseName:      "auth/token-accepted",
+			wantChecks:    []string{suite.CheckPositiveData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "refuses valid AK/SK signatures",
+			handler:       func(m *mock.Mock) http.Handler { return refusingScheme(m, gen.HeaderAuthorization) },
+			caseName:      "auth/aksk-accepted",
+			wantChecks:    []string{suite.CheckPositiveData},
 			wantViolation: contract.Violation{},
 		},
 	}
@@ -349,6 +490,32 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notFoundForEverything is an endpoint where StopTask does not exist, behind
+// a gateway that checks credentials first: 401 APIGW.0301 (the mock's
+// answer) when they are missing or wrong, 404 APIGW.0101 for everything
+// else, each a well-formed error. Only the cases' expectations can tell it
+// from a server that refuses all it is sent for good reasons.
+func notFoundForEverything(m *mock.Mock) http.Handler {
+	return breaking(m.Handler(), func(_ *http.Request, c *captured) {
+		if c.status != http.StatusUnauthorized {
+			c.status = http.StatusNotFound
+			replaceBody(c, "application/json", `{"error_code":"APIGW.0101","error_msg":"The API does not exist or has not been published in the environment."}`)
+		}
+	})
+}
+
+// refusingScheme answers 401 APIGW.0301 to every request that carries the
+// named credential header, valid or not: a server that has lost one of the
+// two authentication schemes.
+func refusingScheme(m *mock.Mock, header string) http.Handler {
+	return breaking(m.Handler(), func(r *http.Request, c *captured) {
+		if r.Header.Get(header) != "" {
+			c.status = http.StatusUnauthorized
+			replaceBody(c, "application/json", `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information."}`)
+		}
+	})
 }
 
 // okEverything is a server that ignores everything it is sent and answers

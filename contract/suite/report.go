@@ -5,10 +5,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oms-contract/stoptask/contract"
 )
@@ -145,6 +147,11 @@ type Report struct {
 	ProjectID string `json:"project_id"`
 	// Auth names the schemes used: "token", "AK/SK" or "token+AK/SK".
 	Auth string `json:"auth"`
+	// TaskIDs are the valid task IDs the run's requests named, in the order
+	// first sent: against a real endpoint, the tasks it could have acted on
+	// (the boundary probes 0 and 999999999999999, and any task named in
+	// Config.Behaviour).
+	TaskIDs []int64 `json:"task_ids,omitempty"`
 	// Started is when the run began (UTC).
 	Started time.Time `json:"started"`
 	// Duration is how long the run took.
@@ -189,7 +196,15 @@ func (r *Report) SummaryLine() string {
 // failures and counted violations of every case that did not pass, then
 // the summary line.
 func (r *Report) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "StopTask conformance: %s, project %s, auth %s\n\n", r.Endpoint, shorten(r.ProjectID, 40), r.Auth)
+	fmt.Fprintf(w, "StopTask conformance: %s, project %s, auth %s\n", r.Endpoint, shorten(r.ProjectID, 40), r.Auth)
+	ids := make([]string, len(r.TaskIDs))
+	for i, id := range r.TaskIDs {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	if len(ids) == 0 {
+		ids = []string{"none"}
+	}
+	fmt.Fprintf(w, "task IDs addressed: %s\n\n", strings.Join(ids, ", "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CASE\tREQUEST\tSTATUS\tVERDICT\tVIOLATIONS\tEXPECTATION")
 	for _, c := range r.Cases {
@@ -204,7 +219,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if c.Method != "" {
 			path := c.Path
 			if r.ProjectID != "" {
-				path = strings.Replace(path, "/"+r.ProjectID+"/", "/{project_id}/", 1)
+				// Path is escaped: a project ID with characters outside
+				// the unreserved set appears percent-encoded.
+				path = strings.Replace(path, "/"+url.PathEscape(r.ProjectID)+"/", "/{project_id}/", 1)
 			}
 			req = c.Method + " " + shortPath(path)
 		}
@@ -244,11 +261,15 @@ func shortPath(p string) string {
 	return strings.Join(segs, "/")
 }
 
+// shorten keeps s if it has at most n characters, and otherwise its first
+// 12 characters (n, if fewer) and its length. It counts and cuts runes, not bytes, so
+// that a non-ASCII project ID is never split inside a character.
 func shorten(s string, n int) string {
-	if len(s) <= n {
+	count := utf8.RuneCountInString(s)
+	if count <= n {
 		return s
 	}
-	return s[:12] + "…(" + strconv.Itoa(len(s)) + " chars)"
+	return string([]rune(s)[:min(12, n)]) + "…(" + strconv.Itoa(count) + " chars)"
 }
 
 // WriteJSON writes the report as one indented JSON document.

@@ -5,15 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/oms-contract/stoptask/contract/mock"
 	"github.com/oms-contract/stoptask/contract/suite"
 	"github.com/oms-contract/stoptask/gen"
 )
@@ -185,7 +191,8 @@ func TestWriteTableShowsWhatFailed(t *testing.T) {
 		"CASE", "VERDICT", "EXPECTATION",
 		"POST /v2/{project_id}/tasks/0/stop",
 		"FAIL auth/missing:\n    missing_auth_rejection: want 401, got 200: the server ignores authentication",
-		"FAIL negative/task_id=abc:\n    negative_data_rejection: want 400 or 404, got 200: invalid input was accepted",
+		"FAIL negative/task_id=abc:\n    negative_data_rejection: want 400 OMS.0054 or OMS.0064, got 200: invalid input was accepted",
+		"task IDs addressed: 0, 999999999999999\n",
 		"NOT conformant",
 	} {
 		if !strings.Contains(out, want) {
@@ -194,5 +201,131 @@ func TestWriteTableShowsWhatFailed(t *testing.T) {
 	}
 	if strings.Contains(out, secretSK) {
 		t.Error("the table shows the SK")
+	}
+}
+
+// TestNoBoundaryProbesSendsNoValidStopToUnnamedTasks: with NoBoundaryProbes
+// no request that the server lets through (anything but a 401, a 403 or a
+// refusal of the input) addresses a task the caller did not name. The
+// server is the mock, which knows which credentials are valid.
+func TestNoBoundaryProbesSendsNoValidStopToUnnamedTasks(t *testing.T) {
+	for _, skip := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoBoundaryProbes=%v", skip), func(t *testing.T) {
+			m, err := mock.New(mock.WithFixtures(mock.DefaultFixtures()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			var mu sync.Mutex
+			var reached []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				m.Handler().ServeHTTP(rec, r)
+				// A 400 about the task (OMS.1009 here: the boundary IDs
+				// are not tasks of the mock) is what a valid stop gets.
+				if r.Method == http.MethodPost && rec.Code == http.StatusBadRequest && strings.Contains(rec.Body.String(), gen.CodeTaskNotFound) {
+					mu.Lock()
+					reached = append(reached, r.URL.Path)
+					mu.Unlock()
+				}
+				for k, vs := range rec.Header() {
+					w.Header()[k] = vs
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+			}))
+			defer srv.Close()
+			rep, err := suite.Run(context.Background(), suite.Config{
+				Endpoint: srv.URL, ProjectID: mock.DefaultProjectID,
+				Token: mock.DefaultToken, AK: mock.DefaultAK, SK: mock.DefaultSK,
+				NoBoundaryProbes: skip,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Conformant() {
+				t.Errorf("the mock is not conformant: %s", rep.SummaryLine())
+			}
+			var names []string
+			for _, c := range rep.Cases {
+				names = append(names, c.Name)
+			}
+			probes := []string{"positive/task_id=0", "positive/task_id=999999999999999", "auth/token-accepted", "auth/aksk-accepted"}
+			for _, p := range probes {
+				if slices.Contains(names, p) == skip {
+					t.Errorf("case %s ran: %v, want %v", p, !skip, !skip)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if skip && len(reached) > 0 {
+				t.Errorf("valid stops reached unnamed tasks: %v", reached)
+			}
+			if !skip && len(reached) != len(probes) {
+				t.Errorf("valid stops reached %v, want the %d probes", reached, len(probes))
+			}
+			// The header names what was addressed: 999999999999999 still,
+			// by requests the server refuses.
+			wantIDs := []int64{suite.MinTaskID, suite.MaxTaskID}
+			if skip {
+				wantIDs = []int64{suite.MaxTaskID}
+			}
+			if diff := cmp.Diff(wantIDs, rep.TaskIDs); diff != "" {
+				t.Errorf("TaskIDs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWriteTableCutsNonASCIIOnRuneBoundaries: a long project ID of
+// two-byte characters is shortened without splitting one, and the path
+// still shows {project_id} although it is percent-encoded there.
+func TestWriteTableCutsNonASCIIOnRuneBoundaries(t *testing.T) {
+	// "a" first, so that a cut after 12 bytes falls inside an "é".
+	p := "a" + strings.Repeat("é", 50)
+	rep := &suite.Report{
+		Endpoint: "http://127.0.0.1:1", ProjectID: p, Auth: "token",
+		Cases: []suite.CaseResult{
+			{Name: "positive/task_id=0", Method: http.MethodPost, Path: "/v2/" + url.PathEscape(p) + "/tasks/0/stop", Status: 400, Verdict: suite.VerdictPass},
+			{Name: "negative/project_id=long", Method: http.MethodPost, Path: "/v2/" + strings.Repeat("é", 41) + "x/tasks/0/stop", Status: 400, Verdict: suite.VerdictPass},
+		},
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !utf8.ValidString(out) {
+		t.Errorf("the table is not valid UTF-8:\n%q", out)
+	}
+	for _, want := range []string{
+		"project a" + strings.Repeat("é", 11) + "…(51 chars)",
+		"POST /v2/{project_id}/tasks/0/stop",
+		"POST /v2/" + strings.Repeat("é", 12) + "…(42 chars)/tasks/0/stop",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	const pw = "pa55-SECRET"
+	tests := []struct{ in, want string }{
+		{"https://oms.cn-north-4.myhuaweicloud.com", "https://oms.cn-north-4.myhuaweicloud.com"},
+		{"https://user:" + pw + "@example.com/prefix", "https://redacted@example.com/prefix"},
+		{"https://" + pw + "@example.com", "https://redacted@example.com"},
+		{"http://host/a@b", "http://host/a@b"},
+		// Parsed as scheme "user" with an opaque rest: no User, yet a
+		// password.
+		{"user:" + pw + "@example.com", "…@example.com"},
+		// Unparsable (a space in the host), with user information.
+		{"http://user:" + pw + "@exa mple.com", "…@exa mple.com"},
+		{"http://exa mple.com", "http://exa mple.com"},
+	}
+	for _, tt := range tests {
+		if got := suite.RedactURL(tt.in); got != tt.want || strings.Contains(got, pw) {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -18,25 +18,42 @@ import (
 const checkUsage = `Usage:
   omscontract check [flags]
 
-Runs the StopTask conformance suite and prints a table of cases: expectation,
-request, status, verdict and violations. Every exchange is validated against
-openapi.yaml; each case also checks its own expectation (valid IDs accepted,
-invalid input, missing and wrong credentials and unsupported methods rejected).
+Runs the StopTask conformance suite and prints a table of cases: request,
+status, verdict, violations and expectation. Every exchange is validated against
+openapi.yaml (documented status, Content-Type, X-Request-Id, body schema); each
+case also checks its own expectation:
+  - task_id 0 and 999999999999999 accepted: 200, 400 other than OMS.0054/
+    OMS.0064, or 403 (404 fails: it says StopTask does not exist there);
+  - invalid task_id (-1, 10^15, 2^63, abc, 1.5, empty): 400 OMS.0054 or OMS.0064;
+  - a 1025-character project_id: 400 or 403; a 16385-character token: 400, 401
+    or 403 (a 400 about the task, such as OMS.1009, fails: the input got through);
+  - no credentials: 401; a wrong token or signature: 401 or 403;
+  - GET and PUT: a 4xx with a JSON Error body and X-Request-Id.
 
-Without --endpoint the suite runs against a mock started in this process, with
-its built-in test project, credentials and tasks, and also checks behaviour:
-stopping a migrating task (200, then OMS.0066), a finished one (OMS.0070) and an
-unknown one (OMS.1009).
+It prints on stderr which endpoint it checks and where that came from, before
+the first request.
 
-With --endpoint it runs against that server and is NON-DESTRUCTIVE: it only
-addresses task IDs that do not exist (0 and 999999999999999), sends invalid
-input and wrong credentials. It stops a real task only when you name one with
---stop-task. It needs --project and either --token or --ak and --sk.
+Without --endpoint (and without OMS_ENDPOINT) the suite runs against a mock
+started in this process, with its built-in test project, credentials and tasks,
+and also checks behaviour: stopping a migrating task (200, then OMS.0066), a
+finished one (OMS.0070) and an unknown one (OMS.1009).
+
+With --endpoint it runs against that server, non-destructive ON ONE ASSUMPTION:
+that task IDs 0 and 999999999999999 are not tasks of the project.
+The cases task_id=0, task_id=999999999999999, token-accepted and aksk-accepted
+send a valid, authenticated stop to those IDs; if one of them were a migrating
+task, it would be paused. --no-boundary-probes leaves those cases out; the rest
+send only invalid input, wrong or no credentials and other methods (still to
+task 999999999999999), which a conforming server refuses, but then nothing
+shows that valid requests are accepted. The report's header lists every task ID
+the run addressed. A named task is stopped only with --stop-task. --endpoint
+needs --project and either --token or --ak and --sk.
 
 Environment variables (used when the flag is absent; values are never printed):
   OMS_ENDPOINT, OMS_PROJECT_ID, OMS_TOKEN, OMS_AK, OMS_SK, OMS_SECURITY_TOKEN
-  (they are read only together with an endpoint: without one the mock's own
-  credentials are used)
+  (the others are read only together with an endpoint: without one the mock's
+  own credentials are used). OMS_ENDPOINT alone points the check at a real
+  server; "make check" unsets all six so that it always checks the mock.
 
 Exit codes:
   0  every case passed: the server conforms
@@ -49,6 +66,8 @@ Examples:
   omscontract check --junit reports/junit.xml --json reports/report.json
   OMS_TOKEN=... omscontract check --endpoint https://oms.cn-north-4.myhuaweicloud.com \
       --project 2c0689c860ad4728a497c91ec0844383
+  OMS_TOKEN=... omscontract check --endpoint https://oms.cn-north-4.myhuaweicloud.com \
+      --project 2c0689c860ad4728a497c91ec0844383 --no-boundary-probes
   OMS_AK=... OMS_SK=... omscontract check --endpoint http://127.0.0.1:8080 --project <id> \
       --stop-task 191297407830872
 `
@@ -60,6 +79,7 @@ type checkFlags struct {
 	stopTask                *int64
 	junitPath, jsonPath     string
 	quiet                   bool
+	noBoundaryProbes        bool
 }
 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -82,7 +102,8 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	fs.StringVar(&f.junitPath, "junit", "", "also write the report as JUnit XML to this file")
 	fs.StringVar(&f.jsonPath, "json", "", "also write the report as JSON to this file")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress line per case on stderr")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress line per case on stderr (the line naming the endpoint is still printed)")
+	fs.BoolVar(&f.noBoundaryProbes, "no-boundary-probes", false, "leave out the cases that send a valid, authenticated stop to task 0 or 999999999999999, for a project where either may exist")
 	if code, ok := parseFlags(fs, checkUsage, args, stdout, stderr); !ok {
 		return code
 	}
@@ -90,9 +111,13 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if f.timeout <= 0 {
 		return usageError(stderr, "check", "--timeout must be positive")
 	}
+	endpointFrom := "--endpoint"
+	if !set["endpoint"] {
+		endpointFrom = envEndpoint
+	}
 	fromEnv(set, "endpoint", &f.endpoint, getenv, envEndpoint)
 
-	cfg := suite.Config{Timeout: f.timeout}
+	cfg := suite.Config{Timeout: f.timeout, NoBoundaryProbes: f.noBoundaryProbes}
 	if f.endpoint == "" {
 		for _, name := range []string{"project", "token", "ak", "sk", "security-token", "stop-task"} {
 			if set[name] {
@@ -105,6 +130,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 			return exitUsage
 		}
 		defer stopMock()
+		// Said before any request, so that nobody mistakes which server
+		// was judged.
+		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s (no --endpoint and no %s)\n", cfg.Endpoint, envEndpoint)
 	} else {
 		fromEnv(set, "project", &f.project, getenv, envProjectID)
 		fromEnv(set, "token", &f.token, getenv, envToken)
@@ -124,6 +152,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.Endpoint, cfg.ProjectID = f.endpoint, f.project
 		cfg.Token, cfg.AK, cfg.SK, cfg.SecurityToken = f.token, f.ak, f.sk, f.secToken
 		cfg.Behaviour.MigratingTask = f.stopTask
+		fmt.Fprintf(stderr, "omscontract check: checking %s (endpoint from %s)\n", suite.RedactURL(f.endpoint), endpointFrom)
 	}
 	if !f.quiet {
 		cfg.Progress = func(done, total int, r suite.CaseResult) {

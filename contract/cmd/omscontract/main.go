@@ -16,11 +16,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/oms-contract/stoptask/contract/suite"
 )
 
 // Exit codes, the same for every subcommand.
@@ -178,13 +179,6 @@ func maskToken(t string) string {
 }
 
 // redactUserinfo keeps a password given in a URL out of what is printed.
-func redactUserinfo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("redacted")
-	}
-	return u.String()
-}
+// It is suite.RedactURL, the one implementation, under the name proxy.go
+// uses.
+func redactUserinfo(raw string) string { return suite.RedactURL(raw) }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -146,6 +147,10 @@ func TestCheckWithoutFlagsRunsAgainstTheBuiltinMock(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
+	}
+	// Which server is judged, said before anything else.
+	if !strings.HasPrefix(r.stderr, "omscontract check: checking the built-in mock at http://127.0.0.1:") {
+		t.Errorf("stderr does not start by naming the built-in mock:\n%s", r.stderr)
 	}
 	// A progress line per case.
 	if !strings.Contains(r.stderr, "pass  behaviour/stop-again (400 OMS.0066)") {
@@ -290,6 +295,16 @@ func TestCheckAgainstAMockProcess(t *testing.T) {
 			if !strings.Contains(r.stdout, "— conformant") {
 				t.Errorf("stdout lacks the conformant verdict:\n%s", r.stdout)
 			}
+			from := "--endpoint"
+			if tt.env["OMS_ENDPOINT"] != "" {
+				from = "OMS_ENDPOINT"
+			}
+			if want := "omscontract check: checking " + url + " (endpoint from " + from + ")\n"; !strings.HasPrefix(r.stderr, want) {
+				t.Errorf("stderr does not start with %q:\n%s", want, r.stderr)
+			}
+			if want := "task IDs addressed: 0, 999999999999999"; !strings.Contains(r.stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+			}
 			files := make([]string, 0, 2)
 			for _, p := range []string{junit, js} {
 				b, err := os.ReadFile(p)
@@ -396,6 +411,9 @@ func TestBadUsageExits2(t *testing.T) {
 		{"stop-task not a number", []string{"check", "--stop-task", "abc"}, "want a task ID in 0..999999999999999"},
 		{"stop-task out of range", []string{"check", "--stop-task", "1000000000000000"}, "want a task ID"},
 		{"stop-task without endpoint", []string{"check", "--stop-task", "1"}, "--stop-task needs --endpoint"},
+		// The line naming the endpoint comes first and must not show the
+		// password either.
+		{"endpoint with user info", []string{"check", "--endpoint", "http://user:" + secretSK + "@127.0.0.1:1", "--project", testProject, "--token", secretToken}, "checking http://redacted@127.0.0.1:1 (endpoint from --endpoint)"},
 		{"mock AK without SK", []string{"mock", "--ak", testAK}, "--ak and --sk go together"},
 		{"mock missing fixtures", []string{"mock", "--fixtures", "/nonexistent/fixtures.json"}, "no such file"},
 		{"mock bad listen address", []string{"mock", "--listen", "127.0.0.1:99999"}, "invalid port"},
@@ -419,6 +437,62 @@ func TestBadUsageExits2(t *testing.T) {
 	}
 }
 
+// TestCheckWithoutBoundaryProbes: --no-boundary-probes leaves out the four
+// cases that send a valid stop to task 0 or 999999999999999, and the rest
+// still judge the mock conformant.
+func TestCheckWithoutBoundaryProbes(t *testing.T) {
+	js := filepath.Join(t.TempDir(), "report.json")
+	r := runCmd(t, nil, "check", "--quiet", "--no-boundary-probes", "--json", js)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	rep := readJSONReport(t, js)
+	for _, name := range []string{"positive/task_id=0", "positive/task_id=999999999999999", "auth/token-accepted", "auth/aksk-accepted"} {
+		if _, ok := rep.Result(name); ok {
+			t.Errorf("case %s ran despite --no-boundary-probes", name)
+		}
+	}
+	if _, ok := rep.Result("negative/task_id=abc"); !ok || !rep.Conformant() {
+		t.Errorf("the other cases did not all run and pass: %s", rep.SummaryLine())
+	}
+	if slices.Contains(rep.TaskIDs, suite.MinTaskID) {
+		t.Errorf("task 0 was addressed: %v", rep.TaskIDs)
+	}
+}
+
+// TestMakeCheckIgnoresTheEnvironment runs the check recipe of the Makefile
+// with a stand-in for go that prints the OMS_ variables it sees: none may
+// reach it, or "make check" would judge whatever OMS_ENDPOINT names.
+func TestMakeCheckIgnoresTheEnvironment(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	fakeGo := filepath.Join(t.TempDir(), "go")
+	// Names only: the values are test credentials, and a failure prints
+	// the output.
+	script := "#!/bin/sh\nenv | sed -n 's/^\\(OMS_[A-Z_]*\\)=.*/\\1/p'\necho \"fake-go $*\"\n"
+	if err := os.WriteFile(fakeGo, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", "..", ".."), "check", "GO="+fakeGo)
+	cmd.Env = append(os.Environ(),
+		"OMS_ENDPOINT=https://oms.cn-north-4.myhuaweicloud.com", "OMS_PROJECT_ID="+testProject,
+		"OMS_TOKEN="+secretToken, "OMS_AK="+testAK, "OMS_SK="+secretSK, "OMS_SECURITY_TOKEN=st")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make check: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "fake-go run ./contract/cmd/omscontract check") {
+		t.Fatalf("make check did not run the check through $(GO):\n%s", out)
+	}
+	assertNoSecrets(t, "make check", string(out))
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "OMS_") {
+			t.Errorf("make check passed %s on to the check", line)
+		}
+	}
+}
+
 func TestHelp(t *testing.T) {
 	tests := []struct {
 		name string
@@ -427,7 +501,7 @@ func TestHelp(t *testing.T) {
 	}{
 		{"top --help", []string{"--help"}, []string{"Usage:", "check", "mock", "proxy", "Exit codes:", "OMS_TOKEN", "Examples:"}},
 		{"top help", []string{"help"}, []string{"Usage:", "Exit codes:"}},
-		{"check", []string{"check", "--help"}, []string{"omscontract check", "-endpoint", "-stop-task", "-junit", "-json", "-timeout", "-quiet", "OMS_SK", "NON-DESTRUCTIVE", "Exit codes:", "Examples:"}},
+		{"check", []string{"check", "--help"}, []string{"omscontract check", "-endpoint", "-stop-task", "-junit", "-json", "-timeout", "-quiet", "OMS_SK", "ON ONE ASSUMPTION", "-no-boundary-probes", "make check\" unsets", "Exit codes:", "Examples:"}},
 		{"help check", []string{"help", "check"}, []string{"omscontract check", "-endpoint"}},
 		{"mock", []string{"mock", "-h"}, []string{"omscontract mock", "-listen", "-fixtures", "-project", "-token", "-ak", "-sk", "SIGTERM", "Exit codes:", "Examples:"}},
 		{"proxy", []string{"proxy", "--help"}, []string{"omscontract proxy", "-listen", "-upstream", "-log", "JSON lines", "Exit codes:", "Examples:"}},
