@@ -41,6 +41,10 @@ const (
 	CodeGatewayAuthFailed = "APIGW.0301"
 	// CodeGatewayThrottled is the gateway's throttling answer.
 	CodeGatewayThrottled = "APIGW.0308"
+	// CodeGatewayAPINotFound is the gateway's answer to a request that
+	// names no published API: an unknown path (404) or a known path with
+	// another method (405).
+	CodeGatewayAPINotFound = "APIGW.0101"
 )
 
 const (
@@ -176,7 +180,7 @@ func is2xx(status int) bool { return status >= 200 && status <= 299 }
 func newAPIError(status int, header http.Header, body []byte, truncated bool) *APIError {
 	e := &APIError{
 		StatusCode:    status,
-		RequestID:     printable(header.Get("X-Request-Id"), maxFallbackMessage),
+		RequestID:     printable(header.Get(HeaderRequestID), maxFallbackMessage),
 		Body:          body,
 		BodyTruncated: truncated,
 	}

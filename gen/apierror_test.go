@@ -391,3 +391,32 @@ func TestErrorPredicates(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayAPINotFoundRoundTrip: the gateway's "no such API" answer, as
+// WriteError writes it with CodeGatewayAPINotFound and HeaderRequestID, is
+// read back by CheckResponse with its code and request ID, and counts as
+// not found.
+func TestGatewayAPINotFoundRoundTrip(t *testing.T) {
+	if gen.CodeGatewayAPINotFound != "APIGW.0101" {
+		t.Fatalf("CodeGatewayAPINotFound = %q, want the gateway's APIGW.0101", gen.CodeGatewayAPINotFound)
+	}
+	const id = "0123456789abcdef0123456789abcdef"
+	w := httptest.NewRecorder()
+	gen.WriteError(w, http.StatusNotFound, gen.CodeGatewayAPINotFound, "The API does not exist.", id)
+	if got := w.Header().Values(gen.HeaderRequestID); len(got) != 1 || got[0] != id {
+		t.Errorf("%s = %q, want [%s]", gen.HeaderRequestID, got, id)
+	}
+	err := gen.CheckResponse(w.Result())
+	want := &gen.APIError{StatusCode: http.StatusNotFound, Code: gen.CodeGatewayAPINotFound, Message: "The API does not exist.", RequestID: id}
+	var apiErr *gen.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("CheckResponse: %v, want an *APIError", err)
+	}
+	apiErr.Body = nil
+	if diff := cmp.Diff(want, apiErr); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if !gen.IsNotFound(err) {
+		t.Errorf("IsNotFound(%v) = false", err)
+	}
+}

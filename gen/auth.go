@@ -10,7 +10,11 @@ import (
 	"time"
 )
 
-// MaxTokenLength is the longest X-Auth-Token OMS documents (1..16384).
+// MaxTokenLength is the longest X-Auth-Token OMS documents (1..16384),
+// counted in bytes. The spec says "1 to 16384 characters"; IAM tokens are
+// ASCII, where the two are the same, and bytes are what a header carries.
+// WithToken, the contract validator, the mock and the suite all count
+// bytes, so none of them admits a token another refuses.
 const MaxTokenLength = 16384
 
 // ErrInvalidToken is returned (wrapped) by the WithToken editor for a token
@@ -40,8 +44,8 @@ func setJSONContentType(req *http.Request) {
 
 // WithToken authenticates requests with an IAM token (X-Auth-Token). The
 // token is checked when the request is edited: an empty token, one longer
-// than MaxTokenLength or one with control characters fails the call before
-// anything is sent.
+// than MaxTokenLength bytes or one with control characters fails the call
+// before anything is sent.
 func WithToken(token string) RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
 		switch {

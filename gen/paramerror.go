@@ -20,9 +20,6 @@ import (
 //	})
 //	h := HandlerWithOptions(strict, StdHTTPServerOptions{ErrorHandlerFunc: ParamErrorHandler})
 
-// requestIDHeader is the response header every answer carries.
-const requestIDHeader = "X-Request-Id"
-
 // NewRequestID returns a fresh request ID: 32 lower-case hex characters
 // from crypto/rand, the shape OMS uses.
 func NewRequestID() string {
@@ -50,7 +47,7 @@ func WriteError(w http.ResponseWriter, status int, code, msg, requestID string) 
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set(requestIDHeader, requestID)
+	h.Set(HeaderRequestID, requestID)
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
@@ -74,7 +71,7 @@ func ParamErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		msg = "Invalid request parameters: parameter " + name + " is invalid."
 	}
-	WriteError(w, http.StatusBadRequest, code, msg, w.Header().Get(requestIDHeader))
+	WriteError(w, http.StatusBadRequest, code, msg, w.Header().Get(HeaderRequestID))
 }
 
 // ResponseErrorHandler answers 500 with OMS.0159 when a strict handler
@@ -82,7 +79,7 @@ func ParamErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 // not sent, since it may carry internal detail; log it in a middleware if
 // needed. It suits StrictHTTPServerOptions.ResponseErrorHandlerFunc.
 func ResponseErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, http.StatusInternalServerError, CodeSystemError, "System error.", w.Header().Get(requestIDHeader))
+	WriteError(w, http.StatusInternalServerError, CodeSystemError, "System error.", w.Header().Get(HeaderRequestID))
 }
 
 // paramName digs the parameter name out of the generated error types. The
