@@ -12,7 +12,13 @@
 //   - Proxy sits between any client and an OMS endpoint and logs violations
 //     as JSON lines.
 //
+// An answer to a request that matches no operation (unknown server, path or
+// method) is held to the error shape the contract's error responses share,
+// with Validator.ValidateErrorAnswer: a 4xx, application/json, one
+// X-Request-Id and an Error body. All three of the above apply it.
+//
 // Violations never carry credentials; RedactHeaders makes headers safe to
-// log. The validator checks authentication for form only and does not
+// log, and SecretValues lists the values to scrub from anything else. Server
+// URLs with user info are refused, and server URLs are printed without it. The validator checks authentication for form only and does not
 // verify signatures: it holds no secret key.
 package contract

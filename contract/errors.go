@@ -9,8 +9,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-
-	"github.com/oms-contract/stoptask/gen"
 )
 
 // This file turns kin-openapi's errors into Violations. kin-openapi's error
@@ -209,7 +207,7 @@ const redacted = "[REDACTED]"
 // from every reason. Reasons are built not to contain them; this is the
 // second line of defence against a library error quoting a header.
 func scrubViolations(vs Violations, h http.Header) {
-	secrets := secretValues(h)
+	secrets := SecretValues(h)
 	if len(secrets) == 0 {
 		return
 	}
@@ -220,30 +218,4 @@ func scrubViolations(vs Violations, h http.Header) {
 			}
 		}
 	}
-}
-
-// secretValues lists the credential values a request carries, long enough
-// that replacing them cannot mangle ordinary words.
-func secretValues(h http.Header) []string {
-	var out []string
-	add := func(s string) {
-		if s = strings.TrimSpace(s); len(s) >= 6 {
-			out = append(out, s)
-		}
-	}
-	for name, vals := range h {
-		if !isSecretHeader(name) {
-			continue
-		}
-		for _, val := range vals {
-			add(val)
-			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
-				if sig, err := gen.ParseAuthorization(val); err == nil {
-					add(sig.Signature)
-					add(sig.Access)
-				}
-			}
-		}
-	}
-	return out
 }

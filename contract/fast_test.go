@@ -105,7 +105,7 @@ func FuzzFastPathRequestMatchesKinOpenAPI(f *testing.F) {
 		if d := cmp.Diff(b, a); d != "" {
 			t.Fatalf("%q %q: %s", project, task, d)
 		}
-		if d := cmp.Diff(eb.PathParams(), ea.PathParams()); d != "" {
+		if d := cmp.Diff(routedParams(eb), routedParams(ea)); d != "" {
 			t.Fatalf("params %s", d)
 		}
 		if ea.Routed() != eb.Routed() || ea.Operation() != eb.Operation() || cmp.Diff(ea.Allow(), eb.Allow()) != "" {
@@ -115,4 +115,13 @@ func FuzzFastPathRequestMatchesKinOpenAPI(f *testing.F) {
 			t.Fatal(d)
 		}
 	})
+}
+
+// routedParams are the percent-decoded path parameters of a routed request,
+// nil for an unrouted one.
+func routedParams(e Exchange) map[string]string {
+	if e.route == nil {
+		return nil
+	}
+	return e.params.toMap()
 }

@@ -51,7 +51,8 @@ type middleware struct {
 // unknown paths too.
 //
 // A request that breaks the contract never reaches the handler; it is
-// answered in the contract's Error shape, with X-Request-Id:
+// answered in the contract's Error shape, with X-Request-Id (the one an
+// outer layer already set on the ResponseWriter, else a fresh one):
 //
 //   - 404 APIGW.0101 for a path (or server prefix) with no operation;
 //   - 405 APIGW.0101 with an Allow header for a known path and another
@@ -61,9 +62,15 @@ type middleware struct {
 //   - 400 OMS.0054 when task_id is wrong, else 400 OMS.0064.
 //
 // The handler's response is buffered and validated before it is sent; in
-// strict mode a violation turns it into 500 OMS.0159. For a server-side
-// validator, add the base path with WithServer("/") or WithServer("/prefix")
-// unless clients reach the server at a host declared in the spec.
+// strict mode a violation turns it into 500 OMS.0159. The handler sees the
+// headers outer layers set on the ResponseWriter, so an X-Request-Id set
+// there is kept in every answer, the handler's and the middleware's.
+//
+// For a server-side validator, add the base path with WithServer("/") or
+// WithServer("/prefix") unless clients reach the server at a host declared
+// in the spec. The scheme is not matched for a request as a server
+// receives it: behind a TLS-terminating load balancer it sees plain http
+// for the declared https server.
 func Middleware(v *Validator, opts ...MiddlewareOption) func(http.Handler) http.Handler {
 	proto := middleware{v: v, limit: v.maxBody}
 	for _, o := range opts {
@@ -81,7 +88,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		b, rest, err := readLimited(r.Body, m.limit)
 		if err != nil {
-			gen.WriteError(w, http.StatusBadRequest, gen.CodeInvalidParameters, "The request body cannot be read.", "")
+			gen.WriteError(w, http.StatusBadRequest, gen.CodeInvalidParameters, "The request body cannot be read.", w.Header().Get(gen.HeaderRequestID))
 			return
 		}
 		if rest != nil {
@@ -100,7 +107,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	bw := &bufferedWriter{header: make(http.Header)}
+	// The handler starts from the headers outer layers already set (a
+	// request ID, CORS, ...), as it would without the middleware: that is
+	// what the client receives, so that is what is validated, and it lets
+	// gen.ParamErrorHandler reuse an outer X-Request-Id.
+	bw := &bufferedWriter{header: w.Header().Clone()}
+	if bw.header == nil {
+		bw.header = make(http.Header)
+	}
 	m.next.ServeHTTP(bw, r)
 	if bw.status == 0 {
 		bw.status = http.StatusOK
@@ -126,10 +140,10 @@ func (m *middleware) answerRequest(w http.ResponseWriter, r *http.Request, ex Ex
 	var msg string
 	switch {
 	case vs.Has(KindServer) || vs.Has(KindPath):
-		status, code = http.StatusNotFound, "APIGW.0101"
+		status, code = http.StatusNotFound, gen.CodeGatewayAPINotFound
 		msg = "The API does not exist or has not been published in the environment."
 	case vs.Has(KindMethod):
-		status, code = http.StatusMethodNotAllowed, "APIGW.0101"
+		status, code = http.StatusMethodNotAllowed, gen.CodeGatewayAPINotFound
 		w.Header().Set("Allow", strings.Join(ex.Allow(), ", "))
 		msg = "The API does not exist for method " + r.Method + "; allowed: " + strings.Join(ex.Allow(), ", ") + "."
 	case vs.Has(KindAuth):
@@ -147,7 +161,8 @@ func (m *middleware) answerRequest(w http.ResponseWriter, r *http.Request, ex Ex
 			msg = "Invalid request parameters: " + summary(vs)
 		}
 	}
-	gen.WriteError(w, status, code, msg, "")
+	// An X-Request-Id an outer layer set is the one it logs; keep it.
+	gen.WriteError(w, status, code, msg, w.Header().Get(gen.HeaderRequestID))
 	m.emit(r, newRecord(r, status, w.Header(), vs))
 }
 
@@ -187,7 +202,8 @@ func only(vs Violations, k Kind) Violations {
 	return out
 }
 
-// bufferedWriter holds a handler's answer until it is validated.
+// bufferedWriter holds a handler's answer until it is validated. Its
+// header starts as a copy of the real writer's.
 type bufferedWriter struct {
 	header http.Header
 	status int
@@ -216,7 +232,14 @@ func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
 		gen.WriteError(w, http.StatusInternalServerError, gen.CodeSystemError, "System error.", b.header.Get(gen.HeaderRequestID))
 		return
 	}
+	// b.header started as a copy of w's: it is the whole header the
+	// handler meant to send, deletions included.
 	h := w.Header()
+	for k := range h {
+		if _, ok := b.header[k]; !ok {
+			delete(h, k)
+		}
+	}
 	for k, v := range b.header {
 		h[k] = v
 	}

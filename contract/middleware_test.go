@@ -187,3 +187,130 @@ func TestMiddlewareHandsOnHeadersAndStatus(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestMiddlewareKeepsAnOuterRequestID: a request-ID layer outside the
+// middleware sets X-Request-Id on the ResponseWriter before calling it;
+// every answer, the middleware's own and the handler's, must carry that
+// ID, not a fresh one, or the outer layer's logs name a request the client
+// never heard of.
+func TestMiddlewareKeepsAnOuterRequestID(t *testing.T) {
+	const outerID = "0123456789abcdef0123456789abcdef"
+	v, err := contract.New(contract.WithServer("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// noID answers as a handler behind a request-ID layer may: without
+	// setting X-Request-Id itself.
+	noID := func(status int) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) })
+	}
+	paramError := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gen.ParamErrorHandler(w, r, &gen.InvalidParamFormatError{ParamName: "task_id", Err: io.ErrUnexpectedEOF})
+	})
+	post := func(p string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, p, nil)
+		r.Header.Set("X-Auth-Token", token)
+		return r
+	}
+	tests := []struct {
+		name    string
+		handler http.Handler
+		req     *http.Request
+		status  int
+	}{
+		{"400 from the middleware", noID(200), post("/v2/" + projectID + "/tasks/abc/stop"), 400},
+		{"400 for an unreadable body", noID(200), func() *http.Request {
+			r := post(stopPath)
+			r.Body = io.NopCloser(iotestErrReader{})
+			return r
+		}(), 400},
+		{"400 from gen.ParamErrorHandler in the handler", paramError, post(stopPath), 400},
+		{"401", noID(200), func() *http.Request {
+			r := post(stopPath)
+			r.Header.Del("X-Auth-Token")
+			return r
+		}(), 401},
+		{"404", noID(200), post("/v2/" + projectID + "/tasks/1/start"), 404},
+		{"405", noID(200), func() *http.Request {
+			r := post(stopPath)
+			r.Method = http.MethodGet
+			return r
+		}(), 405},
+		{"strict 500 for a broken answer", noID(201), post(stopPath), 500},
+		{"handler's own 200", noID(200), post(stopPath), 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec contract.Recorder
+			inner := contract.Middleware(v, contract.WithStrictResponses(),
+				contract.WithViolationHandler(func(_ *http.Request, r contract.Record) { rec.Add(r) }))(tc.handler)
+			outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(gen.HeaderRequestID, outerID)
+				inner.ServeHTTP(w, r)
+			})
+			w := httptest.NewRecorder()
+			outer.ServeHTTP(w, tc.req)
+			if w.Code != tc.status {
+				t.Errorf("status %d, want %d (body %s)", w.Code, tc.status, w.Body)
+			}
+			if got := w.Header().Values(gen.HeaderRequestID); len(got) != 1 || got[0] != outerID {
+				t.Errorf("X-Request-Id %q, want only the outer %q", got, outerID)
+			}
+			if tc.status == 200 && len(rec.Records()) > 0 {
+				t.Errorf("a valid answer was reported: %v", rec.Violations())
+			}
+		})
+	}
+}
+
+// TestMiddlewareHandlerSeesAndMayDropOuterHeaders: the handler starts from
+// the headers outer layers set, and a header it deletes is not sent.
+func TestMiddlewareHandlerSeesAndMayDropOuterHeaders(t *testing.T) {
+	v, err := contract.New(contract.WithServer("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen string
+	inner := contract.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		seen = w.Header().Get("X-Outer")
+		w.Header().Del("X-Drop")
+		w.Header().Set(gen.HeaderRequestID, requestID)
+	}))
+	w := httptest.NewRecorder()
+	w.Header().Set("X-Outer", "set outside")
+	w.Header().Set("X-Drop", "deleted by the handler")
+	r := httptest.NewRequest(http.MethodPost, stopPath, nil)
+	r.Header.Set("X-Auth-Token", token)
+	inner.ServeHTTP(w, r)
+	got := []string{seen, w.Header().Get("X-Outer"), w.Header().Get("X-Drop"), w.Header().Get(gen.HeaderRequestID)}
+	if diff := cmp.Diff([]string{"set outside", "set outside", "", requestID}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestMiddlewareBehindTLSTermination: behind a load balancer that
+// terminates TLS, the server sees plain http (r.TLS nil) for requests its
+// clients sent to the declared https server. The middleware must serve
+// them, not answer 404.
+func TestMiddlewareBehindTLSTermination(t *testing.T) {
+	v, err := contract.New() // no WithServer: only the declared https server
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stopServer{}
+	h := contract.Middleware(v, contract.WithStrictResponses())(goodHandler(s))
+	// As a server receives it: origin-form target, Host header, no TLS.
+	r := httptest.NewRequest(http.MethodPost, stopPath, nil)
+	r.Host = "oms.cn-north-4.myhuaweicloud.com"
+	r.TLS = nil
+	r.Header.Set("X-Auth-Token", token)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || s.calls.Load() != 1 {
+		t.Errorf("status %d, handler called %d times; want 200 from the handler (body %s)", w.Code, s.calls.Load(), w.Body)
+	}
+}
+
+type iotestErrReader struct{}
+
+func (iotestErrReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }

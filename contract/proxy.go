@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,13 +61,27 @@ type Proxy struct {
 // NewProxy returns a proxy to upstream (e.g. https://oms.cn-north-4.myhuaweicloud.com
 // or http://127.0.0.1:8080/prefix) that logs violations to log. Writes to
 // log are serialized.
+//
+// upstream must not carry user info (http://user:password@host): OMS takes
+// credentials in headers, which the proxy forwards as the client sent them,
+// and a URL is printed in errors and logs. The error for one does not
+// repeat the user info.
 func NewProxy(upstream string, log io.Writer, opts ...ProxyOption) (*Proxy, error) {
+	if hasUserInfo(upstream) {
+		return nil, fmt.Errorf("contract: upstream %q must not carry user info (credentials); send them in headers", redactURL(upstream))
+	}
 	u, err := url.Parse(upstream)
 	if err != nil {
-		return nil, fmt.Errorf("contract: upstream %q: %w", upstream, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// url.Error quotes the URL; say it once, through the same
+			// redaction as every other server URL.
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("contract: upstream %q: %w", redactURL(upstream), err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host", upstream)
+		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host", redactURL(upstream))
 	}
 	if log == nil {
 		return nil, fmt.Errorf("contract: nil log writer")

@@ -152,6 +152,31 @@ func TestNewProxyRejectsBadUpstreams(t *testing.T) {
 	}
 }
 
+// TestNewProxyRejectsUpstreamWithUserInfo: an upstream with
+// user:password@ is refused, and the error does not repeat the password.
+func TestNewProxyRejectsUpstreamWithUserInfo(t *testing.T) {
+	const secret = "s3cretPassw0rd"
+	for _, u := range []string{
+		"http://user:" + secret + "@127.0.0.1:8080",
+		"https://" + secret + "@oms.cn-north-4.myhuaweicloud.com",
+		"http://user:" + secret + "/x@127.0.0.1:8080",
+		"http://user:" + secret + "@127.0.0.1:bad port",
+	} {
+		t.Run(u, func(t *testing.T) {
+			_, err := contract.NewProxy(u, io.Discard)
+			if err == nil {
+				t.Fatal("NewProxy accepted an upstream with user info")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error repeats the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), "user info") {
+				t.Errorf("the error does not say what is wrong: %v", err)
+			}
+		})
+	}
+}
+
 func TestRedactHeaders(t *testing.T) {
 	in := http.Header{
 		"Authorization":    {sdkAuth},

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oms-contract/stoptask/gen"
@@ -55,4 +56,52 @@ func RedactHeaders(h http.Header) http.Header {
 		out[name] = red
 	}
 	return out
+}
+
+// minSecretLen is the shortest value SecretValues lists: replacing a
+// shorter one in a message could mangle ordinary words, and no real token,
+// key or signature is that short.
+const minSecretLen = 6
+
+// SecretValues lists the values in h that must never be printed: those of
+// every header RedactHeaders redacts (X-Auth-Token, X-Security-Token,
+// Authorization, cookies, anything named like a token, secret, password,
+// signature or API key), and, for a well-formed SDK-HMAC-SHA256
+// Authorization, its bare Signature and access key as well, since a
+// message may quote them on their own. Values are trimmed, values shorter
+// than 6 bytes are left out, and the list has no duplicates and is sorted
+// longest first, so that replacing the values in order never leaves part
+// of a longer one behind.
+//
+// The validator scrubs violation reasons with it; use it to scrub, or to
+// scan for leaks, anything else built from a request: a report, a log line,
+// an error message.
+func SecretValues(h http.Header) []string {
+	var out []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); len(s) >= minSecretLen {
+			out = append(out, s)
+		}
+	}
+	for name, vals := range h {
+		if !isSecretHeader(name) {
+			continue
+		}
+		for _, val := range vals {
+			add(val)
+			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
+				if sig, err := gen.ParseAuthorization(val); err == nil {
+					add(sig.Signature)
+					add(sig.Access)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(out)
 }

@@ -19,7 +19,7 @@ import (
 
 // serverPattern is one server URL (declared or added), compiled.
 type serverPattern struct {
-	url    string
+	url    string    // for messages, passed through redactURL
 	scheme string    // "" matches any scheme
 	host   []tplPart // nil matches any host
 	prefix []tplPart // the base path, without a trailing slash
@@ -33,25 +33,30 @@ type tplPart struct {
 }
 
 func compileServer(s *openapi3.Server) (serverPattern, error) {
-	p := serverPattern{url: s.URL}
+	p := serverPattern{url: redactURL(s.URL)}
+	if hasUserInfo(s.URL) {
+		// A host pattern holding user:password@ would match no request,
+		// and the password would end up in every KindServer reason.
+		return p, fmt.Errorf("contract: server %q must not carry user info (credentials); send them in headers", p.url)
+	}
 	raw := s.URL
 	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
 		if !strings.Contains(scheme, "{") {
 			p.scheme = strings.ToLower(scheme)
 		}
 		host, path, _ := strings.Cut(rest, "/")
-		hostTpl, err := compileTemplate(strings.ToLower(stripDefaultPort(p.scheme, host)), s)
+		hostTpl, err := compileTemplate(strings.ToLower(stripDefaultPort(p.scheme, host)), s, p.url)
 		if err != nil {
 			return p, err
 		}
 		p.host = hostTpl
 		if p.host == nil {
-			return p, fmt.Errorf("contract: server %q has no host", s.URL)
+			return p, fmt.Errorf("contract: server %q has no host", p.url)
 		}
 		raw = "/" + path
 	}
 	raw = strings.TrimRight(raw, "/")
-	prefix, err := compileTemplate(raw, s)
+	prefix, err := compileTemplate(raw, s, p.url)
 	if err != nil {
 		return p, err
 	}
@@ -59,7 +64,31 @@ func compileServer(s *openapi3.Server) (serverPattern, error) {
 	return p, nil
 }
 
-func compileTemplate(t string, s *openapi3.Server) ([]tplPart, error) {
+// hasUserInfo reports whether a server URL carries user info
+// (user:password@host). Any "@" counts, wherever it is: a password may hold
+// characters such as "/" that hide where the authority ends, and an "@" has
+// no business in the base path of an OMS server.
+func hasUserInfo(raw string) bool { return strings.Contains(raw, "@") }
+
+// redactURL returns raw with any user info replaced by [REDACTED], so that a
+// server URL can be printed in an error or a violation. Everything up to the
+// last "@" after the scheme goes, which over-redacts rather than leaks when
+// the password itself holds "@" or "/".
+func redactURL(raw string) string {
+	i := strings.LastIndexByte(raw, '@')
+	if i < 0 {
+		return raw
+	}
+	start := 0
+	if j := strings.Index(raw, "://"); j >= 0 && j < i {
+		start = j + len("://")
+	} else if strings.HasPrefix(raw, "//") {
+		start = len("//")
+	}
+	return raw[:start] + redacted + raw[i:]
+}
+
+func compileTemplate(t string, s *openapi3.Server, name string) ([]tplPart, error) {
 	var parts []tplPart
 	for t != "" {
 		i := strings.IndexByte(t, '{')
@@ -72,15 +101,15 @@ func compileTemplate(t string, s *openapi3.Server) ([]tplPart, error) {
 		}
 		j := strings.IndexByte(t[i:], '}')
 		if j < 0 {
-			return nil, fmt.Errorf("contract: server %q has an unclosed {", s.URL)
+			return nil, fmt.Errorf("contract: server %q has an unclosed {", name)
 		}
-		name := t[i+1 : i+j]
-		sv := s.Variables[name]
+		vname := t[i+1 : i+j]
+		sv := s.Variables[vname]
 		if sv == nil {
-			return nil, fmt.Errorf("contract: server %q uses the undeclared variable %q", s.URL, name)
+			return nil, fmt.Errorf("contract: server %q uses the undeclared variable %q", name, vname)
 		}
 		if len(parts) > 0 && parts[len(parts)-1].isVar {
-			return nil, fmt.Errorf("contract: server %q has two adjacent variables", s.URL)
+			return nil, fmt.Errorf("contract: server %q has two adjacent variables", name)
 		}
 		parts = append(parts, tplPart{isVar: true, enum: sv.Enum})
 		t = t[i+j+1:]
@@ -89,9 +118,14 @@ func compileTemplate(t string, s *openapi3.Server) ([]tplPart, error) {
 }
 
 // match reports whether a request to scheme://host/path falls under the
-// server, and returns the path relative to it.
+// server, and returns the path relative to it. An empty scheme is an
+// unknown one (a request as a server receives it, see requestOrigin): it
+// matches the server's scheme, and the host's default port is the one of
+// the server's scheme.
 func (p *serverPattern) match(scheme, host, path string) (string, bool) {
-	if p.scheme != "" && p.scheme != scheme {
+	if scheme == "" {
+		scheme = p.scheme
+	} else if p.scheme != "" && p.scheme != scheme {
 		return "", false
 	}
 	if p.host != nil {

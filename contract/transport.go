@@ -81,13 +81,6 @@ func (r *Recorder) Violations() Violations {
 	return vs
 }
 
-// Reset forgets every record, to start a new report.
-func (r *Recorder) Reset() {
-	r.mu.Lock()
-	r.records = nil
-	r.mu.Unlock()
-}
-
 // Mode says what a Transport does with a violation.
 type Mode int
 

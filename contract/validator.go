@@ -50,8 +50,16 @@ type config struct {
 // middleware that cannot know the address its clients use. The spec itself is
 // never modified: the validator works on a copy of its servers. A request to a
 // host or prefix that is neither declared nor added is a KindServer violation.
+//
+// baseURL must not carry user info (http://user:password@host): the
+// validator matches hosts, not credentials, so such a server would match
+// nothing, and server URLs are printed in violations and errors. The error
+// for one does not repeat it.
 func WithServer(baseURL string) Option {
 	return func(c *config) error {
+		if hasUserInfo(baseURL) {
+			return fmt.Errorf("contract: server %q must not carry user info (credentials); send them in headers", redactURL(baseURL))
+		}
 		if strings.ContainsAny(baseURL, "?#") {
 			return fmt.Errorf("contract: server %q must not have a query or fragment", baseURL)
 		}
@@ -92,9 +100,10 @@ func WithMaxBodyBytes(n int64) Option {
 // not match Error are all violations, and so is a request body on an
 // operation that declares none.
 //
-// Authentication is checked for form only: an X-Auth-Token of 1..16384
-// characters, or a well-formed SDK-HMAC-SHA256 Authorization header with a
-// parseable X-Sdk-Date that is among the signed headers. The validator holds
+// Authentication is checked for form only: an X-Auth-Token of 1 to
+// gen.MaxTokenLength (16384) bytes, or a well-formed SDK-HMAC-SHA256
+// Authorization header with an X-Sdk-Date that gen.SdkDate accepts and
+// that is among the signed headers. The validator holds
 // no secret key, so it does NOT verify signatures, tokens or clock skew; the
 // API gateway does.
 type Validator struct {
@@ -181,10 +190,6 @@ func newValidator(doc *openapi3.T, opts ...Option) (*Validator, error) {
 	return v, nil
 }
 
-// Spec returns the document the validator was built from. Treat it as
-// read-only: the validator shares it.
-func (v *Validator) Spec() *openapi3.T { return v.doc }
-
 // MaxBodyBytes is the body limit set with WithMaxBodyBytes.
 func (v *Validator) MaxBodyBytes() int64 { return v.maxBody }
 
@@ -236,15 +241,6 @@ func (e Exchange) Operation() string {
 // header of its 405.
 func (e Exchange) Allow() []string { return e.allow }
 
-// PathParams are the path parameters of a routed request, percent-decoded,
-// in a map of their own; nil for an unrouted Exchange.
-func (e Exchange) PathParams() map[string]string {
-	if e.route == nil {
-		return nil
-	}
-	return e.params.toMap()
-}
-
 // ValidateExchange validates a whole exchange. reqBody and respBody are the
 // bodies the caller already read (req.Body is not read). The response is
 // validated even if the request itself broke the contract: a wrong request
@@ -282,8 +278,8 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		ex.offOp = true
 		return ex, Violations{{
 			Direction: DirectionRequest, Kind: KindServer,
-			Reason: fmt.Sprintf("%s://%s%s is not under a declared server (%s); add it with WithServer if it is a mock, a proxy or a staging host",
-				scheme, host, path, v.serverList()),
+			Reason: fmt.Sprintf("%s%s is not under a declared server (%s); add it with WithServer if it is a mock, a proxy or a staging host",
+				origin(scheme, host), path, v.serverList()),
 		}}
 	}
 
@@ -534,22 +530,35 @@ func (v *Validator) serverList() string {
 }
 
 // requestOrigin gives the scheme and host a request was addressed to. A
-// client-side request carries them in its URL; a server-side one has only
-// Host and TLS.
+// client-side request carries them in its URL, and its scheme counts: a
+// client calling the https server over plain http breaks the contract.
+//
+// A server-side request (req.URL.Host empty, as a server receives it) has
+// only Host and TLS, and its scheme is returned empty, meaning unknown, so
+// that it matches any server's scheme. The scheme the client used is not
+// observable there: behind a TLS-terminating load balancer or ingress, the
+// client speaks https to the balancer and the server sees plain http
+// (req.TLS nil), and X-Forwarded-Proto is set by whoever wants to. Taking
+// req.TLS at its word made every request to the declared https server a
+// 404 there.
 func requestOrigin(req *http.Request) (scheme, host string) {
-	if req.URL.Host != "" {
-		scheme, host = req.URL.Scheme, req.URL.Host
-	} else {
-		host = req.Host
-		scheme = "http"
-		if req.TLS != nil {
-			scheme = "https"
-		}
+	if req.URL.Host == "" {
+		return "", req.Host
 	}
+	scheme = req.URL.Scheme
 	if scheme == "" {
 		scheme = "http"
 	}
-	return strings.ToLower(scheme), host
+	return strings.ToLower(scheme), req.URL.Host
+}
+
+// origin renders the scheme and host of requestOrigin for a message:
+// scheme://host, or //host when the scheme is unknown.
+func origin(scheme, host string) string {
+	if scheme == "" {
+		return "//" + host
+	}
+	return scheme + "://" + host
 }
 
 // opRoute is one operation as kin-openapi sees it, prepared once.

@@ -231,8 +231,15 @@ func TestServerSideRouting(t *testing.T) {
 		want []where
 	}{
 		{"server sees TLS and an added host", true, "staging.example", nil},
-		{"server sees plain http for an https server", false, "staging.example", []where{{req, 0, contract.KindServer, "", ""}}},
+		// Behind a TLS-terminating load balancer the server sees plain
+		// http for the https server its clients call; the scheme is not
+		// observable there, so it must not decide the route.
+		{"TLS terminated in front of an added https host", false, "staging.example", nil},
+		{"TLS terminated in front of the declared region", false, "oms.cn-north-4.myhuaweicloud.com", nil},
+		{"TLS terminated, explicit default https port", false, "staging.example:443", nil},
 		{"server sees the declared region over TLS", true, "oms.cn-north-4.myhuaweicloud.com", nil},
+		{"server sees an undeclared host", false, "oms.example.com", []where{{req, 0, contract.KindServer, "", ""}}},
+		{"server sees an added host on another port", false, "staging.example:8443", []where{{req, 0, contract.KindServer, "", ""}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -246,6 +253,57 @@ func TestServerSideRouting(t *testing.T) {
 			_, got := v.ValidateRequest(context.Background(), r, nil)
 			if diff := cmp.Diff(tc.want, locate(got)); diff != "" {
 				t.Errorf("violations mismatch (-want +got):\n%s\ngot: %v", diff, got)
+			}
+		})
+	}
+
+	// A client-side request names its scheme, and it counts: calling an
+	// https server over plain http breaks the contract.
+	for _, tc := range []struct {
+		url  string
+		want []where
+	}{
+		{"https://staging.example" + stopPath, nil},
+		{"http://staging.example" + stopPath, []where{{req, 0, contract.KindServer, "", ""}}},
+		{"http://oms.cn-north-4.myhuaweicloud.com" + stopPath, []where{{req, 0, contract.KindServer, "", ""}}},
+	} {
+		t.Run("client-side "+tc.url, func(t *testing.T) {
+			r, err := http.NewRequest(http.MethodPost, tc.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("X-Auth-Token", token)
+			_, got := v.ValidateRequest(context.Background(), r, nil)
+			if diff := cmp.Diff(tc.want, locate(got)); diff != "" {
+				t.Errorf("violations mismatch (-want +got):\n%s\ngot: %v", diff, got)
+			}
+		})
+	}
+}
+
+// TestServerWithUserInfoIsRejected guards against a server URL carrying
+// user:password@: it would match no request, and the password would be
+// printed in every KindServer reason. The error must not repeat it.
+func TestServerWithUserInfoIsRejected(t *testing.T) {
+	const secret = "s3cretPassw0rd"
+	for _, u := range []string{
+		"http://user:" + secret + "@127.0.0.1:8080",
+		"https://user:" + secret + "@staging.example/oms",
+		"https://" + secret + "@staging.example",
+		"http://user:" + secret + "/x@staging.example",
+		"//user:" + secret + "@staging.example",
+		"http://user:" + secret + "@staging.example/?q",
+	} {
+		t.Run(u, func(t *testing.T) {
+			_, err := contract.New(contract.WithServer(u))
+			if err == nil {
+				t.Fatal("New accepted a server with user info")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error repeats the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), "user info") {
+				t.Errorf("the error does not say what is wrong: %v", err)
 			}
 		})
 	}

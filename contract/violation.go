@@ -24,7 +24,9 @@ type Kind string
 
 const (
 	// KindServer: the request went to a scheme, host or path prefix that is
-	// neither declared in the spec's servers nor added with WithServer.
+	// neither declared in the spec's servers nor added with WithServer. The
+	// scheme counts for requests a client sends, not for requests a server
+	// receives: behind TLS termination the server cannot see it.
 	KindServer Kind = "server"
 	// KindPath: no operation of the spec has this path.
 	KindPath Kind = "path"
