@@ -507,13 +507,10 @@ func (r *runner) run(ctx context.Context, c testCase) (res CaseResult) {
 	req, err := c.build(cctx, r)
 	if req != nil {
 		res.Method, res.Path = req.Method, req.URL.EscapedPath()
-		for _, h := range []string{gen.HeaderAuthToken, gen.HeaderAuthorization, gen.HeaderSecurityToken} {
-			secrets = append(secrets, req.Header.Values(h)...)
-		}
-		// A server may echo the bare signature rather than the whole header.
-		if sig, err := gen.ParseAuthorization(req.Header.Get(gen.HeaderAuthorization)); err == nil {
-			secrets = append(secrets, sig.Signature)
-		}
+		// What this request carried, by contract's one definition of a
+		// credential header (including the bare signature, which a server
+		// may echo on its own).
+		secrets = append(secrets, contract.SecretValues(req.Header)...)
 	}
 	if err != nil {
 		res.Verdict, res.Error = VerdictError, "building the request: "+err.Error()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -87,14 +88,23 @@ func (r CaseResult) Failed(check string) bool {
 	return false
 }
 
+// redactedMark replaces a secret in a report: the marker
+// contract.RedactHeaders and the validator use, so reports and logs read
+// alike.
+const redactedMark = "[REDACTED]"
+
 // scrub replaces every occurrence of a secret in the free-text fields. The
 // validator already keeps credentials out of violations; this also covers
-// what a server echoes back and what the transport says.
+// what a server echoes back and what the transport says. Longer secrets go
+// first, so that replacing one that is part of another (a signature within
+// its Authorization header) never leaves the rest of the longer one behind.
 func (r *CaseResult) scrub(secrets []string) {
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	s := func(v string) string {
 		for _, sec := range secrets {
 			if sec != "" && strings.Contains(v, sec) {
-				v = strings.ReplaceAll(v, sec, "[REDACTED]")
+				v = strings.ReplaceAll(v, sec, redactedMark)
 			}
 		}
 		return v

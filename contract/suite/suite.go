@@ -106,8 +106,10 @@ func (c *Config) auth() string {
 	return strings.Join(parts, "+")
 }
 
-// secrets are the configured values that must never be printed. The AK is
-// sent in clear in every Authorization header and is not among them.
+// secrets are the configured values that must never be printed, sent or
+// not (the SK never is). What each request carried is added per request
+// from contract.SecretValues, which also lists the access key of an
+// Authorization header: not a secret, but not worth showing either.
 func (c *Config) secrets() []string {
 	return []string{c.Token, c.SK, c.SecurityToken}
 }

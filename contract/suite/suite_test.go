@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -327,5 +328,66 @@ func TestRedactURL(t *testing.T) {
 		if got := suite.RedactURL(tt.in); got != tt.want || strings.Contains(got, pw) {
 			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestReportsScrubWhatTheRequestCarried: a server that echoes credentials
+// from the request's headers, the bare signature and access key included,
+// as its error code (the one free text of the server's that reaches a
+// report) gets them shown as [REDACTED]. What counts as a credential is
+// contract.SecretValues'.
+func TestReportsScrubWhatTheRequestCarried(t *testing.T) {
+	const ak = "AKECHOEDBACK01"
+	for _, part := range []string{"signature", "access", "token"} {
+		t.Run(part, func(t *testing.T) {
+			var echoed atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				code := r.Header.Get(gen.HeaderAuthToken)
+				if sig, err := gen.ParseAuthorization(r.Header.Get(gen.HeaderAuthorization)); err == nil {
+					code = sig.Signature
+					if part == "access" {
+						code = sig.Access
+					}
+				}
+				if code != "" {
+					echoed.Add(1)
+				}
+				w.Header().Set(gen.HeaderRequestID, "r-1")
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				json.NewEncoder(w).Encode(map[string]string{"error_code": code, "error_msg": "echo"})
+			}))
+			defer srv.Close()
+			cfg := suite.Config{Endpoint: srv.URL, ProjectID: project, AK: ak, SK: secretSK}
+			if part == "token" {
+				cfg = suite.Config{Endpoint: srv.URL, ProjectID: project, Token: secretToken}
+			}
+			rep, err := suite.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if echoed.Load() == 0 {
+				t.Fatal("the server echoed nothing; the test proves nothing")
+			}
+			var out bytes.Buffer
+			for _, w := range []func(io.Writer) error{rep.WriteJSON, rep.WriteJUnit, rep.WriteTable} {
+				if err := w(&out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !strings.Contains(out.String(), "[REDACTED]") {
+				t.Errorf("no echoed credential was redacted:\n%s", out.String())
+			}
+			for _, c := range rep.Cases {
+				if c.ErrorCode != "" && c.ErrorCode != "[REDACTED]" {
+					t.Errorf("%s: error code %q shown; every echoed value is a credential", c.Name, c.ErrorCode)
+				}
+			}
+			for _, s := range []string{ak, secretToken, secretSK} {
+				if strings.Contains(out.String(), s) {
+					t.Errorf("a report shows %q", s)
+				}
+			}
+		})
 	}
 }
