@@ -24,7 +24,6 @@ const stopPath = "/v2/{project_id}/tasks/{task_id}/stop"
 // gateway's own; OMS answers an unknown path at the gateway, before any
 // authentication.
 const (
-	codeAPINotFound = "APIGW.0101"
 	msgAPINotFound  = "The API does not exist or has not been published in the environment."
 	msgMethod       = "The API does not exist or has not been published in the environment: StopTask only allows POST."
 	msgBodyTooLarge = "Invalid request parameters: the request body is too large or unreadable."
@@ -87,8 +86,8 @@ func (m *Mock) outer(next http.Handler) http.Handler {
 // inner routes, reads the body, authenticates and hands over to the
 // generated handler. It repeats checks the contract middleware makes
 // (unknown path, wrong method, body present) so that the mock stays correct
-// on its own, and it re-stamps X-Request-Id because a middleware that
-// buffers the answer may hand down a writer with fresh headers.
+// on its own. The X-Request-Id set by the outer layer survives the contract
+// middleware, which hands its headers down.
 func (m *Mock) inner() http.Handler {
 	generated := gen.HandlerWithOptions(
 		gen.NewStrictHandlerWithOptions(m, nil, gen.StrictHTTPServerOptions{
@@ -101,11 +100,10 @@ func (m *Mock) inner() http.Handler {
 	mux.Handle("POST "+stopPath, m.authenticated(generated))
 	mux.HandleFunc(stopPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodPost)
-		gen.WriteError(w, http.StatusMethodNotAllowed, codeAPINotFound, msgMethod, requestID(r.Context()))
+		gen.WriteError(w, http.StatusMethodNotAllowed, gen.CodeGatewayAPINotFound, msgMethod, requestID(r.Context()))
 	})
 	mux.HandleFunc("/", notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(gen.HeaderRequestID, requestID(r.Context()))
 		// ServeMux answers an unclean path ("//", "/./", "/../") with a
 		// redirect, which is not an answer the contract knows; such a path
 		// names no API, so it is a 404 like any other.
@@ -118,7 +116,7 @@ func (m *Mock) inner() http.Handler {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	gen.WriteError(w, http.StatusNotFound, codeAPINotFound, msgAPINotFound, requestID(r.Context()))
+	gen.WriteError(w, http.StatusNotFound, gen.CodeGatewayAPINotFound, msgAPINotFound, requestID(r.Context()))
 }
 
 func isCleanPath(p string) bool {
