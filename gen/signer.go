@@ -127,7 +127,7 @@ func ParseAuthorization(value string) (SignatureHeader, error) {
 		}
 		vals[i] = v
 	}
-	if !validAccess(vals[0]) {
+	if !ValidAccessKey(vals[0]) {
 		return h, fmt.Errorf("%w: Access contains characters outside printable ASCII or separators", ErrMalformedAuthorization)
 	}
 	names := strings.Split(vals[1], ";")
@@ -146,9 +146,11 @@ func ParseAuthorization(value string) (SignatureHeader, error) {
 	return h, nil
 }
 
-// validAccess accepts visible ASCII except the characters that would make the
-// header ambiguous to re-parse (',', ';', '=' and space).
-func validAccess(s string) bool {
+// ValidAccessKey reports whether s can stand in Access= of an
+// SDK-HMAC-SHA256 Authorization header: visible ASCII except the characters
+// that would make the header ambiguous to re-parse (',', ';', '=' and
+// space). Servers use it to refuse configuring an AK no request could name.
+func ValidAccessKey(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= ' ' || c >= 0x7f || c == ',' || c == ';' || c == '=' {
@@ -261,7 +263,7 @@ func (c Credentials) validate() error {
 	if c.SK == "" {
 		return fmt.Errorf("%w: SK is empty", ErrMissingCredentials)
 	}
-	if !validAccess(c.AK) {
+	if !ValidAccessKey(c.AK) {
 		return fmt.Errorf("%w: AK contains characters that cannot appear in an Authorization header", ErrUnsignable)
 	}
 	if !validHeaderValue(c.SecurityToken) {

@@ -134,7 +134,7 @@ func newCredentials(tokens []tokenSeed, aksk []akskSeed) (*credentials, error) {
 		switch {
 		case k.ak == "":
 			return nil, fmt.Errorf("%s: empty AK", k.origin)
-		case !validAK(k.ak):
+		case !gen.ValidAccessKey(k.ak):
 			return nil, fmt.Errorf("%s: AK must be visible ASCII without spaces, ',', ';' or '='", k.origin)
 		case k.sk == "":
 			return nil, fmt.Errorf("%s: empty SK", k.origin)
@@ -156,18 +156,6 @@ func newCredentials(tokens []tokenSeed, aksk []akskSeed) (*credentials, error) {
 func headerSafe(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// validAK mirrors what gen.ParseAuthorization accepts in Access=, so that a
-// configured AK is one a signed request can name.
-func validAK(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || c == ',' || c == ';' || c == '=' {
 			return false
 		}
 	}
