@@ -3,12 +3,14 @@ package contract_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -83,7 +85,8 @@ func TestSuitePassesAgainstTheMock(t *testing.T) {
 	for _, name := range []string{
 		"positive/task_id=0", "positive/task_id=999999999999999",
 		"negative/task_id=abc", "negative/task_id=empty", "negative/project_id=1025-chars",
-		"negative/token=16385-chars", "auth/missing", "auth/wrong-token", "auth/wrong-signature",
+		"negative/task_id=1e3", "negative/token=16385-chars", "auth/missing", "auth/empty-token",
+		"auth/wrong-token", "auth/wrong-signature", "auth/stale-signature-date",
 		"method/GET", "behaviour/stop-migrating-task", "behaviour/stop-again",
 		"behaviour/stop-finished-task", "behaviour/stop-unknown-task",
 	} {
@@ -449,6 +452,153 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 			wantChecks:    []string{suite.CheckPositiveData},
 			wantViolation: contract.Violation{},
 		},
+		{
+			// The finding: the code was read only from a body starting
+			// with '{', so a leading newline hid OMS.1009 and the lookup
+			// passed as "some 400".
+			name:          "accepts a project ID over 1024 characters, error body after a newline",
+			handler:       func(m *mock.Mock) http.Handler { return lookupDespiteLongProject(m, "\n") },
+			caseName:      "negative/project_id=1025-chars",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			// The finding: a struct decode matched "Error_Code" too, and
+			// the last match won, so the suite read OMS.0054 where
+			// gen.CheckResponse, and so every client, reads OMS.1009.
+			name: "invalid task ID looked up, OMS.0054 hidden in a case variant of error_code",
+			handler: func(m *mock.Mock) http.Handler {
+				return rewriteInvalidTaskID(m, `{"error_code":"OMS.1009","error_msg":"The resource does not exist.","Error_Code":"OMS.0054"}`)
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "invalid task ID answered with two error_code members",
+			handler: func(m *mock.Mock) http.Handler {
+				return rewriteInvalidTaskID(m, `{"error_code":"OMS.1009","error_msg":"The resource does not exist.","error_code":"OMS.0054"}`)
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNegativeData, suite.CheckResponseSchema},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "never verifies credentials, answers 403 OMS.0072 to any token",
+			handler:       permissionForAnyCredentials,
+			caseName:      "auth/wrong-token",
+			wantChecks:    []string{suite.CheckWrongAuth},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name:          "never verifies credentials, answers 403 OMS.0072 to any signature",
+			handler:       permissionForAnyCredentials,
+			caseName:      "auth/wrong-signature",
+			wantChecks:    []string{suite.CheckWrongAuth},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "a 16385-character token answered 403 OMS.0072",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if len(r.Header.Get(gen.HeaderAuthToken)) > gen.MaxTokenLength {
+						c.status = http.StatusForbidden
+						replaceBody(c, "application/json", `{"error_code":"OMS.0072","error_msg":"Insufficient permission."}`)
+					}
+				})
+			},
+			caseName:      "negative/token=16385-chars",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "refuses valid credentials with 403 OMS.0068",
+			handler: func(m *mock.Mock) http.Handler {
+				return authFailureForValidRequests(m, http.StatusForbidden, gen.CodeAuthFailed)
+			},
+			caseName:      "positive/task_id=0",
+			wantChecks:    []string{suite.CheckPositiveData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "refuses valid credentials with 400 APIGW.0301",
+			handler: func(m *mock.Mock) http.Handler {
+				return authFailureForValidRequests(m, http.StatusBadRequest, gen.CodeGatewayAuthFailed)
+			},
+			caseName:      "positive/task_id=0",
+			wantChecks:    []string{suite.CheckPositiveData},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "crashes on an invalid task ID: closes the connection without an answer",
+			handler: func(m *mock.Mock) http.Handler {
+				return crashOnInvalidTaskID(m, "")
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNotServerError},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "crashes on an invalid task ID: aborts in the middle of the body",
+			handler: func(m *mock.Mock) http.Handler {
+				return crashOnInvalidTaskID(m, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Request-Id: r-1\r\nContent-Length: 500\r\n\r\n{\"error_co")
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNotServerError},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "crashes on an invalid task ID: sends a malformed header",
+			handler: func(m *mock.Mock) http.Handler {
+				return crashOnInvalidTaskID(m, "HTTP/1.1 400 Bad Request\r\nX-Request-Id r-1\r\n\r\n")
+			},
+			caseName:      "negative/task_id=-1",
+			wantChecks:    []string{suite.CheckNotServerError},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "accepts a correctly signed request 20 minutes old",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					d, err := time.Parse(gen.SdkDateFormat, r.Header.Get(gen.HeaderSdkDate))
+					if err == nil && time.Since(d).Abs() > 15*time.Minute {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "auth/stale-signature-date",
+			wantChecks:    []string{suite.CheckWrongAuth},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "accepts an empty X-Auth-Token",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if v, ok := r.Header[gen.HeaderAuthToken]; ok && len(v) == 1 && v[0] == "" {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "auth/empty-token",
+			wantChecks:    []string{suite.CheckMissingAuth},
+			wantViolation: contract.Violation{},
+		},
+		{
+			name: "reads task_id 1e3 as 1000",
+			handler: func(m *mock.Mock) http.Handler {
+				return breaking(m.Handler(), func(r *http.Request, c *captured) {
+					if strings.Contains(r.URL.Path, "/tasks/1e3/") {
+						c.status = http.StatusBadRequest
+						replaceBody(c, "application/json", `{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+					}
+				})
+			},
+			caseName:      "negative/task_id=1e3",
+			wantChecks:    []string{suite.CheckNegativeData},
+			wantViolation: contract.Violation{},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -492,6 +642,84 @@ func TestSuiteCatchesBrokenServers(t *testing.T) {
 	}
 }
 
+// lookupDespiteLongProject never checks the project ID's length: it looks
+// the task up and answers 400 OMS.1009, its body preceded by prefix.
+func lookupDespiteLongProject(m *mock.Mock, prefix string) http.Handler {
+	return breaking(m.Handler(), func(r *http.Request, c *captured) {
+		if project, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v2/"), "/"); len(project) > suite.MaxProjectIDLength {
+			c.status = http.StatusBadRequest
+			replaceBody(c, "application/json", prefix+`{"error_code":"OMS.1009","error_msg":"The resource does not exist."}`)
+		}
+	})
+}
+
+// rewriteInvalidTaskID replaces the body of every answer that refuses a
+// task ID (400 OMS.0054) with body.
+func rewriteInvalidTaskID(m *mock.Mock, body string) http.Handler {
+	return breaking(m.Handler(), func(_ *http.Request, c *captured) {
+		if c.status == http.StatusBadRequest && bytes.Contains(c.body.Bytes(), []byte(gen.CodeInvalidTaskID)) {
+			replaceBody(c, "application/json", body)
+		}
+	})
+}
+
+// permissionForAnyCredentials is a server that never verifies a token or
+// a signature: any request that carries one is "authenticated" and then
+// refused 403 OMS.0072, insufficient permission, where the mock refused the
+// credentials (401) or looked the task up (OMS.1009). Requests without
+// credentials still get 401, so only the wrong-credential rule can tell.
+func permissionForAnyCredentials(m *mock.Mock) http.Handler {
+	return breaking(m.Handler(), func(r *http.Request, c *captured) {
+		if r.Header.Get(gen.HeaderAuthToken) == "" && r.Header.Get(gen.HeaderAuthorization) == "" {
+			return
+		}
+		if c.status == http.StatusUnauthorized || bytes.Contains(c.body.Bytes(), []byte(gen.CodeTaskNotFound)) {
+			c.status = http.StatusForbidden
+			replaceBody(c, "application/json", `{"error_code":"OMS.0072","error_msg":"Insufficient permission."}`)
+		}
+	})
+}
+
+// authFailureForValidRequests refuses every valid request (the mock's 400
+// OMS.1009 for the boundary IDs) as an authentication failure, under a
+// status other than 401.
+func authFailureForValidRequests(m *mock.Mock, status int, code string) http.Handler {
+	return breaking(m.Handler(), func(_ *http.Request, c *captured) {
+		if c.status == http.StatusBadRequest && bytes.Contains(c.body.Bytes(), []byte(gen.CodeTaskNotFound)) {
+			c.status = status
+			replaceBody(c, "application/json", `{"error_code":"`+code+`","error_msg":"Authentication failed."}`)
+		}
+	})
+}
+
+// crashOnInvalidTaskID is the mock, except that where the mock would
+// refuse a task ID (400 OMS.0054) it writes raw to the connection and
+// closes it: nothing at all, half an answer, or a malformed one.
+func crashOnInvalidTaskID(m *mock.Mock, raw string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &captured{header: http.Header{}}
+		m.Handler().ServeHTTP(c, r)
+		if c.status == http.StatusBadRequest && bytes.Contains(c.body.Bytes(), []byte(gen.CodeInvalidTaskID)) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				panic(err)
+			}
+			buf.WriteString(raw)
+			buf.Flush()
+			conn.Close()
+			return
+		}
+		for k, vs := range c.header {
+			w.Header()[k] = vs
+		}
+		if c.status == 0 {
+			c.status = http.StatusOK
+		}
+		w.WriteHeader(c.status)
+		w.Write(c.body.Bytes())
+	})
+}
+
 // notFoundForEverything is an endpoint where StopTask does not exist, behind
 // a gateway that checks credentials first: 401 APIGW.0301 (the mock's
 // answer) when they are missing or wrong, 404 APIGW.0101 for everything
@@ -525,6 +753,41 @@ func okEverything() http.Handler {
 		w.Header().Set(gen.HeaderRequestID, gen.NewRequestID())
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// TestSuiteReadsErrorCodesAfterJSONWhitespace: JSON allows white space
+// before a value and between tokens, and a server may answer that way; the
+// suite must read the same error codes from such bodies, or it fails a
+// conforming server (before the fix, six cases failed on a leading
+// newline).
+func TestSuiteReadsErrorCodesAfterJSONWhitespace(t *testing.T) {
+	for name, reshape := range map[string]func(body []byte) string{
+		"leading newline": func(body []byte) string { return "\n" + string(body) },
+		"pretty-printed and indented": func(body []byte) string {
+			var b bytes.Buffer
+			if err := json.Indent(&b, body, " \t", "  "); err != nil {
+				t.Fatalf("the mock's error body is not JSON: %q", body)
+			}
+			return "\r\n " + b.String() + "\n"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newDefaultMock(t)
+			rep := runSuite(t, breaking(m.Handler(), func(_ *http.Request, c *captured) {
+				if c.status >= 400 {
+					replaceBody(c, c.header.Get("Content-Type"), reshape(c.body.Bytes()))
+				}
+			}))
+			for _, c := range rep.Cases {
+				if c.Verdict != suite.VerdictPass {
+					t.Errorf("%s: %s %s, failures %v, error %q", c.Name, c.Verdict, c.ErrorCode, c.Failures, c.Error)
+				}
+			}
+			if c, _ := rep.Result("behaviour/stop-unknown-task"); c.ErrorCode != gen.CodeTaskNotFound {
+				t.Errorf("stop-unknown-task read error code %q, want %s", c.ErrorCode, gen.CodeTaskNotFound)
+			}
+		})
+	}
 }
 
 // TestSuiteReportsAnUnreachableServer: a closed port gives a report of

@@ -41,5 +41,5 @@ func Example() {
 	// auth/missing 401 APIGW.0301 pass
 	// behaviour/stop-migrating-task 200  pass
 	// behaviour/stop-again 400 OMS.0066 pass
-	// 18 cases: 18 passed, 0 failed, 0 errors — conformant
+	// 20 cases: 20 passed, 0 failed, 0 errors — conformant
 }

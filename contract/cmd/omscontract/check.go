@@ -23,12 +23,20 @@ status, verdict, violations and expectation. Every exchange is validated against
 openapi.yaml (documented status, Content-Type, X-Request-Id, body schema); each
 case also checks its own expectation:
   - task_id 0 and 999999999999999 accepted: 200, 400 other than OMS.0054/
-    OMS.0064, or 403 (404 fails: it says StopTask does not exist there);
-  - invalid task_id (-1, 10^15, 2^63, abc, 1.5, empty): 400 OMS.0054 or OMS.0064;
-  - a 1025-character project_id: 400 or 403; a 16385-character token: 400, 401
-    or 403 (a 400 about the task, such as OMS.1009, fails: the input got through);
-  - no credentials: 401; a wrong token or signature: 401 or 403;
+    OMS.0064, or 403 (404 fails: it says StopTask does not exist there; so
+    does an authentication failure: 401, APIGW.0301 or OMS.0068);
+  - invalid task_id (-1, 10^15, 2^63, abc, 1.5, 1e3, empty): 400 OMS.0054 or
+    OMS.0064;
+  - a 1025-character project_id: 400 or 403; a 16385-character token: 400, 401,
+    or 403 OMS.0068/APIGW.0301 (a 400 about the task, such as OMS.1009, fails:
+    the input got through);
+  - no credentials or an empty X-Auth-Token: 401;
+  - a wrong token, a wrong signature, or (with AK/SK) a signature 20 minutes
+    old: 401, or 403 OMS.0068/APIGW.0301 (403 OMS.0072, insufficient
+    permission, fails: it says the credentials were taken as valid);
   - GET and PUT: a 4xx with a JSON Error body and X-Request-Id.
+A server that closes the connection, cuts its answer short or sends a
+malformed one after receiving a request fails like a 5xx.
 
 It prints on stderr which endpoint it checks and where that came from, before
 the first request.
@@ -59,7 +67,8 @@ Exit codes:
   0  every case passed: the server conforms
   1  at least one case failed: the server broke the contract
   2  usage error, or no verdict: the server could not be reached (connection
-     refused, timeout), a report file could not be written
+     refused, unknown host) or did not answer in time, a report file could
+     not be written
 
 Examples:
   omscontract check
