@@ -17,6 +17,11 @@
 // with Validator.ValidateErrorAnswer: a 4xx, application/json, one
 // X-Request-Id and an Error body. All three of the above apply it.
 //
+// JSON is held to RFC 8259 where kin-openapi is lenient, on every answer: a
+// JSON body is exactly one JSON value (nothing after it) in UTF-8, under a
+// single, well-formed Content-Type with no charset but utf-8. The answer to
+// a HEAD request carries no body, so none is required of it.
+//
 // Violations never carry credentials; RedactHeaders makes headers safe to
 // log, and SecretValues lists the values to scrub from anything else. Server
 // URLs with user info are refused, and server URLs are printed without it. The validator checks authentication for form only and does not

@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -58,10 +57,12 @@ func compileErrorShape(doc *openapi3.T) (errorShape, error) {
 //   - the status is a 4xx: the request is the client's mistake, and a 2xx,
 //     3xx or 5xx means the server did something the contract does not
 //     describe;
-//   - Content-Type is application/json;
+//   - Content-Type appears once and is application/json, well formed
+//     (mime.ParseMediaType), with no charset but utf-8;
 //   - X-Request-Id appears exactly once and is valid against
 //     #/components/headers/X-Request-Id (non-empty);
-//   - the body is JSON valid against #/components/schemas/Error.
+//   - the body is exactly one JSON value, in UTF-8, valid against
+//     #/components/schemas/Error.
 //
 // The violations have no Operation and the DirectionResponse. An answer
 // with a status that is not 4xx gets only the KindStatus violation, since
@@ -70,8 +71,19 @@ func compileErrorShape(doc *openapi3.T) (errorShape, error) {
 // Exchange.ValidateResponse (and so ValidateExchange, Transport, Middleware
 // and Proxy) calls it for requests that failed routing with a KindServer,
 // KindPath or KindMethod violation; call it directly for answers obtained
-// some other way.
+// some other way. ValidateResponse knows the request's method and so
+// exempts the answer to a HEAD request, which has no body, from the body
+// rules; ValidateErrorAnswer does not know it and always wants the body.
 func (v *Validator) ValidateErrorAnswer(status int, header http.Header, body []byte) Violations {
+	return v.validateErrorAnswer(status, header, body, false)
+}
+
+// validateErrorAnswer is ValidateErrorAnswer for a request whose method is
+// known. For HEAD (head true) the body is neither required nor checked and
+// Content-Type only when present, as in Exchange.ValidateResponse: by HTTP
+// rule no body is sent, and Content-Type describes the body a GET would
+// have had (RFC 9110, sections 9.3.2 and 8.3).
+func (v *Validator) validateErrorAnswer(status int, header http.Header, body []byte, head bool) Violations {
 	viol := func(k Kind, name, pointer, reason string) Violation {
 		return Violation{Direction: DirectionResponse, Status: status, Kind: k, Name: name, Pointer: pointer, Reason: reason}
 	}
@@ -84,13 +96,17 @@ func (v *Validator) ValidateErrorAnswer(status int, header http.Header, body []b
 	var vs Violations
 	vs = v.checkHeader(vs, viol, v.errShape.requestID, header)
 
+	vs = checkContentTypeOnce(vs, viol, header)
 	ct := header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+	if mt, ok := jsonContentType(ct); (!ok || mt != "application/json") && !(head && ct == "") {
 		if ct == "" {
 			vs = append(vs, viol(KindContentType, "Content-Type", "", fmt.Sprintf("status %d requires Content-Type application/json, got none", status)))
 		} else {
-			vs = append(vs, viol(KindContentType, "Content-Type", "", fmt.Sprintf("status %d requires Content-Type application/json, got %q", status, ct)))
+			vs = append(vs, viol(KindContentType, "Content-Type", "", fmt.Sprintf("status %d requires Content-Type application/json (well formed, charset absent or utf-8), got %q", status, ct)))
 		}
+	}
+	if head {
+		return vs
 	}
 
 	switch {
@@ -98,6 +114,9 @@ func (v *Validator) ValidateErrorAnswer(status int, header http.Header, body []b
 		return append(vs, viol(KindBody, "", "", fmt.Sprintf("the response body exceeds %d bytes", v.maxBody)))
 	case len(body) == 0:
 		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires an Error body (application/json), got none", status)))
+	}
+	if reason := jsonBodyProblem(body); reason != "" {
+		return append(vs, viol(KindBody, "", "", "the body cannot be decoded as application/json: "+reason))
 	}
 	var doc any
 	if err := json.Unmarshal(body, &doc); err != nil {

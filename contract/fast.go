@@ -269,15 +269,29 @@ func decodedAsJSON(contentType string) bool {
 	return d != nil && reflect.ValueOf(d).Pointer() == jsonDecoderPC
 }
 
+// maxFastMembers bounds the members the fast path remembers to find a
+// repeated name; a bigger object goes to kin-openapi.
+const maxFastMembers = 16
+
 // valid reports whether body certainly decodes (with encoding/json, as
 // kin-openapi does) to an object that the schema accepts: a single object
-// of string members, without escapes or control characters, that has every
-// required member. false means "not sure".
+// of string members, without escapes or control characters, with no
+// trailing data, no member name twice and every required member. false
+// means "not sure".
+//
+// A repeated name is left to kin-openapi although today's decoder keeps
+// the last value and accepts it: kin-openapi built with encoding/json/v2
+// (goexperiment.jsonv2) rejects duplicate names, and the fast path must
+// never accept what kin-openapi may refuse.
 func (fo *flatObject) valid(body []byte) bool {
 	var found [8]bool
 	if len(fo.required) > len(found) {
 		return false
 	}
+	var (
+		seen  [maxFastMembers][]byte
+		nseen int
+	)
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return false
@@ -288,9 +302,16 @@ func (fo *flatObject) valid(body []byte) bool {
 	} else {
 		for {
 			key, j, ok := plainString(body, i)
-			if !ok || !isASCII(key) {
+			if !ok || !isASCII(key) || nseen == len(seen) {
 				return false
 			}
+			for _, k := range seen[:nseen] {
+				if string(k) == string(key) {
+					return false
+				}
+			}
+			seen[nseen] = key
+			nseen++
 			j = skipSpace(body, j)
 			if j >= len(body) || body[j] != ':' {
 				return false

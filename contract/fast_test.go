@@ -2,11 +2,14 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // slowValidator is the reference: the same validator with every verdict
@@ -31,6 +34,8 @@ var fastPathBodies = []string{
 	`{"error_code":"a","error_msg":"b"`, `{"error_code":"a","error_msg":"\u00e9"}`, "{\"error_code\":\"a\",\"error_msg\":\"\xff\xfe\"}",
 	"{\"error_code\":\"a\",\"error_msg\":\"\x01\"}", `{"error_code":"a","error_code":"b","error_msg":"c"}`, `{"error_code":"a","error_msg":"b","n":{"x":1}}`,
 	`{"error_code":"é","error_msg":"b"}`, `{"érror_code":"a","error_msg":"b"}`, ` `, `{"error_code":"a" "error_msg":"b"}`, `{"error_code":"a","error_msg":"b"}]`,
+	"{\"error_code\":\"a\",\"error_msg\":\"b\"}\x00\x00", `{"error_code":"a","error_msg":"b"}<html>502</html>`, `{"error_code":"a","error_msg":"b"}{"x":1}`,
+	`{"error_code":"a","error_msg":"b","error_msg":"c"}`, "{\"error_code\":\"a\",\"error_msg\":\"caf\xe9\"}",
 }
 
 // FuzzFastPathResponseMatchesKinOpenAPI guards the response fast path: for
@@ -42,6 +47,9 @@ func FuzzFastPathResponseMatchesKinOpenAPI(f *testing.F) {
 	}
 	f.Add(400, "application/json; charset=utf-8", fastPathBodies[0])
 	f.Add(400, "Application/JSON", fastPathBodies[0])
+	f.Add(400, "application/json;;;=x", fastPathBodies[0])
+	f.Add(400, "application/json; charset=latin1", fastPathBodies[0])
+	f.Add(400, "application/vnd.x+json", fastPathBodies[0])
 	f.Add(400, "text/plain", fastPathBodies[0])
 	f.Add(400, "", fastPathBodies[0])
 	f.Add(200, "", "")
@@ -65,6 +73,61 @@ func FuzzFastPathResponseMatchesKinOpenAPI(f *testing.F) {
 			t.Fatalf("%d %q %q: %s", status, ct, body, d)
 		}
 	})
+}
+
+// FuzzFlatObjectAcceptsOnlyValidJSON guards the order of the response
+// checks: ValidateResponse runs the fast path before json.Valid, to spare
+// the right answer a second scan, which is sound only if every body the
+// fast path accepts is exactly one JSON value (no trailing data).
+func FuzzFlatObjectAcceptsOnlyValidJSON(f *testing.F) {
+	for _, b := range fastPathBodies {
+		f.Add(b)
+	}
+	fo := errorFlatObject(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		if fo.valid([]byte(body)) && !json.Valid([]byte(body)) {
+			t.Fatalf("the fast path accepts %q, which is not one JSON value", body)
+		}
+	})
+}
+
+// TestFlatObjectFallsBackOnRepeatedNames: encoding/json keeps the last of
+// two members with one name, but kin-openapi built on encoding/json/v2
+// rejects the body, so the fast path must leave it to kin-openapi rather
+// than accept it.
+func TestFlatObjectFallsBackOnRepeatedNames(t *testing.T) {
+	fo := errorFlatObject(t)
+	for body, want := range map[string]bool{
+		`{"error_code":"a","error_msg":"b"}`:                  true,
+		`{"error_code":"a","error_msg":"b","x":"1","y":"2"}`:  true,
+		`{"error_code":"a","error_code":"b","error_msg":"c"}`: false,
+		`{"error_code":"a","error_msg":"b","x":"1","x":"2"}`:  false,
+		`{"x":"1","error_code":"a","error_msg":"b","x":"1"}`:  false,
+		`{"error_code":"a","error_msg":"b","Error_Code":"c"}`: true, // names are case-sensitive
+		// More members than the fast path remembers: left to kin-openapi.
+		`{"error_code":"a","error_msg":"b","a":"","b":"","c":"","d":"","e":"","f":"","g":"","h":"","i":"","j":"","k":"","l":"","m":"","n":""}`:        true,
+		`{"error_code":"a","error_msg":"b","a":"","b":"","c":"","d":"","e":"","f":"","g":"","h":"","i":"","j":"","k":"","l":"","m":"","n":"","o":""}`: false,
+	} {
+		if got := fo.valid([]byte(body)); got != want {
+			t.Errorf("valid(%s) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+// errorFlatObject is the fast check compiled for the Error body of
+// StopTask's 400.
+func errorFlatObject(t testing.TB) *flatObject {
+	t.Helper()
+	doc, err := gen.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths.Find("/v2/{project_id}/tasks/{task_id}/stop").Post
+	fo := compileFlatObject(doc, op.Responses.Status(400).Value.Content.Get("application/json"))
+	if fo == nil {
+		t.Fatal("the Error body of the 400 has no fast check")
+	}
+	return fo
 }
 
 // FuzzFastPathRequestMatchesKinOpenAPI guards the request fast path (path

@@ -98,7 +98,9 @@ func WithMaxBodyBytes(n int64) Option {
 // undocumented status, a body on a response that declares none, a missing
 // or wrong Content-Type, a missing X-Request-Id and an error body that does
 // not match Error are all violations, and so is a request body on an
-// operation that declares none.
+// operation that declares none. A JSON body must be exactly one JSON value
+// in UTF-8 under one well-formed Content-Type naming no charset but utf-8;
+// kin-openapi reads only the first value and lets the rest pass.
 //
 // Authentication is checked for form only: an X-Auth-Token of 1 to
 // gen.MaxTokenLength (16384) bytes, or a well-formed SDK-HMAC-SHA256
@@ -377,6 +379,13 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 // ValidateResponse validates the response to a routed request: the status
 // must be documented, the documented headers present and valid, and the body
 // must match the documented content, or be empty when none is documented.
+// A JSON body must be exactly one JSON value in UTF-8, under one
+// Content-Type that is well formed and names no charset but utf-8.
+//
+// The answer to a HEAD request has no body (RFC 9110, section 9.3.2: the
+// server sends none and the client reads none), so for HEAD the body is
+// neither required nor checked, and a Content-Type is checked only when
+// present: it describes the representation a body would have had.
 //
 // The response to a request that matched no operation (ValidateRequest
 // reported KindServer, KindPath or KindMethod) is checked with
@@ -385,9 +394,10 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 // (nothing was routed, e.g. the request was never validated) it returns
 // nil.
 func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.Header, body []byte) Violations {
+	head := e.req != nil && e.req.Method == http.MethodHead
 	if e.route == nil {
 		if e.offOp && e.v != nil {
-			return e.v.ValidateErrorAnswer(status, header, body)
+			return e.v.validateErrorAnswer(status, header, body, head)
 		}
 		return nil
 	}
@@ -410,6 +420,18 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		vs = v.checkHeader(vs, viol, h, header)
 	}
 
+	if head {
+		// Whatever body the caller holds (a handler may write one; net/http
+		// drops it) never reaches the client.
+		if len(resp.Content) > 0 {
+			vs = checkContentTypeOnce(vs, viol, header)
+			if ct := header.Get("Content-Type"); ct != "" && !contentTypeAllowed(resp.Content, ct) {
+				vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
+			}
+		}
+		return vs
+	}
+
 	if int64(len(body)) > v.maxBody {
 		return append(vs, viol(KindBody, "", "", fmt.Sprintf("the response body exceeds %d bytes", v.maxBody)))
 	}
@@ -419,19 +441,43 @@ func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.
 		}
 		return vs
 	}
+	vs = checkContentTypeOnce(vs, viol, header)
 	ct := header.Get("Content-Type")
 	if len(body) == 0 {
-		if resp.Content.Get(ct) == nil {
+		if !contentTypeAllowed(resp.Content, ct) {
 			vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
 		}
 		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires a body (%s), got none", status, strings.Join(mediaTypes(resp.Content), " or "))))
 	}
 
+	mt := resp.Content.Get(ct)
+	// What kin-openapi lets through for JSON (see jsonbody.go) is checked
+	// here, around both the fast path and kin-openapi, so that both give
+	// the same verdict. A Content-Type that is not declared at all is left
+	// to kin-openapi, which reports it.
+	strictJSON := mt != nil && isJSONMediaType(ct)
+	if strictJSON {
+		if _, ok := jsonContentType(ct); !ok {
+			vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
+		}
+		if !utf8.Valid(body) {
+			return append(vs, viol(KindBody, "", "", "the body cannot be decoded as "+strings.Join(mediaTypes(resp.Content), " or ")+": "+invalidUTF8))
+		}
+	}
+
 	// The common right answer (a small JSON error object) is proven valid
-	// without kin-openapi; see fast.go.
-	if mt := resp.Content.Get(ct); mt != nil {
+	// without kin-openapi; see fast.go. What it accepts is exactly one JSON
+	// value (it rejects trailing data; FuzzFlatObjectAcceptsOnlyValidJSON),
+	// so it may run before the json.Valid check below and spare the right
+	// answer that second scan.
+	if mt != nil {
 		if fo := r.bodies[mt]; fo != nil && decodedAsJSON(ct) && fo.valid(body) {
 			return vs
+		}
+	}
+	if strictJSON {
+		if reason := jsonBodyProblem(body); reason != "" {
+			return append(vs, viol(KindBody, "", "", "the body cannot be decoded as "+strings.Join(mediaTypes(resp.Content), " or ")+": "+reason))
 		}
 	}
 
@@ -704,10 +750,26 @@ func mediaTypes(c openapi3.Content) []string {
 	return ts
 }
 
+// contentTypeAllowed reports whether ct names one of the media types c
+// declares, and, for JSON, is well formed and UTF-8 (jsonContentType).
+func contentTypeAllowed(c openapi3.Content, ct string) bool {
+	if c.Get(ct) == nil {
+		return false
+	}
+	if isJSONMediaType(ct) {
+		_, ok := jsonContentType(ct)
+		return ok
+	}
+	return true
+}
+
 func contentTypeReason(ct string, status int, c openapi3.Content) string {
 	want := strings.Join(mediaTypes(c), " or ")
 	if ct == "" {
 		return fmt.Sprintf("status %d requires Content-Type %s, got none", status, want)
+	}
+	if isJSONMediaType(ct) {
+		want += " (well formed, charset absent or utf-8)"
 	}
 	return fmt.Sprintf("status %d requires Content-Type %s, got %q", status, want, ct)
 }
