@@ -9,6 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // This file turns kin-openapi's errors into Violations. kin-openapi's error
@@ -200,9 +202,6 @@ func decodeReason(err error) string {
 	return err.Error()
 }
 
-// redacted replaces credential values in reasons and logs.
-const redacted = "[REDACTED]"
-
 // scrubViolations removes the values of the request's credential headers
 // from every reason. Reasons are built not to contain them; this is the
 // second line of defence against a library error quoting a header.
@@ -214,7 +213,7 @@ func scrubViolations(vs Violations, h http.Header) {
 	for i := range vs {
 		for _, s := range secrets {
 			if strings.Contains(vs[i].Reason, s) {
-				vs[i].Reason = strings.ReplaceAll(vs[i].Reason, s, redacted)
+				vs[i].Reason = strings.ReplaceAll(vs[i].Reason, s, gen.Redacted)
 			}
 		}
 	}

@@ -68,7 +68,7 @@ type Proxy struct {
 // repeat the user info.
 func NewProxy(upstream string, log io.Writer, opts ...ProxyOption) (*Proxy, error) {
 	if hasUserInfo(upstream) {
-		return nil, fmt.Errorf("contract: upstream %q must not carry user info (credentials); send them in headers", redactURL(upstream))
+		return nil, fmt.Errorf("contract: upstream %q must not carry user info (credentials); send them in headers", RedactURL(upstream))
 	}
 	u, err := url.Parse(upstream)
 	if err != nil {
@@ -78,10 +78,10 @@ func NewProxy(upstream string, log io.Writer, opts ...ProxyOption) (*Proxy, erro
 			// redaction as every other server URL.
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("contract: upstream %q: %w", redactURL(upstream), err)
+		return nil, fmt.Errorf("contract: upstream %q: %w", RedactURL(upstream), err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host", redactURL(upstream))
+		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host", RedactURL(upstream))
 	}
 	if log == nil {
 		return nil, fmt.Errorf("contract: nil log writer")

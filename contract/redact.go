@@ -44,12 +44,12 @@ func RedactHeaders(h http.Header) http.Header {
 		}
 		red := make([]string, len(vals))
 		for i, v := range vals {
-			red[i] = redacted
+			red[i] = gen.Redacted
 			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
 				if sig, err := gen.ParseAuthorization(v); err == nil {
-					red[i] = gen.SignAlgorithm + " Access=" + redacted +
+					red[i] = gen.SignAlgorithm + " Access=" + gen.Redacted +
 						", SignedHeaders=" + strings.Join(sig.SignedHeaders, ";") +
-						", Signature=" + redacted
+						", Signature=" + gen.Redacted
 				}
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // Routing is done here rather than by kin-openapi's routers because the
@@ -19,7 +21,7 @@ import (
 
 // serverPattern is one server URL (declared or added), compiled.
 type serverPattern struct {
-	url    string    // for messages, passed through redactURL
+	url    string    // for messages, passed through RedactURL
 	scheme string    // "" matches any scheme
 	host   []tplPart // nil matches any host
 	prefix []tplPart // the base path, without a trailing slash
@@ -33,7 +35,7 @@ type tplPart struct {
 }
 
 func compileServer(s *openapi3.Server) (serverPattern, error) {
-	p := serverPattern{url: redactURL(s.URL)}
+	p := serverPattern{url: RedactURL(s.URL)}
 	if hasUserInfo(s.URL) {
 		// A host pattern holding user:password@ would match no request,
 		// and the password would end up in every KindServer reason.
@@ -70,11 +72,13 @@ func compileServer(s *openapi3.Server) (serverPattern, error) {
 // no business in the base path of an OMS server.
 func hasUserInfo(raw string) bool { return strings.Contains(raw, "@") }
 
-// redactURL returns raw with any user info replaced by [REDACTED], so that a
-// server URL can be printed in an error or a violation. Everything up to the
-// last "@" after the scheme goes, which over-redacts rather than leaks when
-// the password itself holds "@" or "/".
-func redactURL(raw string) string {
+// RedactURL returns raw with any user info replaced by [REDACTED], so that a
+// server or endpoint URL can be printed in an error, a violation, a report
+// or a log line. It works on the string, not a parsed URL, so that an
+// unparsable URL is redacted too. Everything from after the scheme up to
+// the last "@" goes, which over-redacts rather than leaks when the password
+// itself holds "@" or "/".
+func RedactURL(raw string) string {
 	i := strings.LastIndexByte(raw, '@')
 	if i < 0 {
 		return raw
@@ -85,7 +89,7 @@ func redactURL(raw string) string {
 	} else if strings.HasPrefix(raw, "//") {
 		start = len("//")
 	}
-	return raw[:start] + redacted + raw[i:]
+	return raw[:start] + gen.Redacted + raw[i:]
 }
 
 func compileTemplate(t string, s *openapi3.Server, name string) ([]tplPart, error) {

@@ -17,9 +17,11 @@ func TestRedactURL(t *testing.T) {
 		"http://user:p@w/x@host/oms":             "http://[REDACTED]@host/oms",
 		"//user:pw@host":                         "//[REDACTED]@host",
 		"user:pw@host":                           "[REDACTED]@host",
+		"http://user:pw@exa mple.com":            "http://[REDACTED]@exa mple.com",
+		"http://exa mple.com":                    "http://exa mple.com",
 	} {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

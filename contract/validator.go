@@ -58,7 +58,7 @@ type config struct {
 func WithServer(baseURL string) Option {
 	return func(c *config) error {
 		if hasUserInfo(baseURL) {
-			return fmt.Errorf("contract: server %q must not carry user info (credentials); send them in headers", redactURL(baseURL))
+			return fmt.Errorf("contract: server %q must not carry user info (credentials); send them in headers", RedactURL(baseURL))
 		}
 		if strings.ContainsAny(baseURL, "?#") {
 			return fmt.Errorf("contract: server %q must not have a query or fragment", baseURL)

@@ -191,8 +191,11 @@ func isLowerHex64(s string) bool {
 	return true
 }
 
-// redacted replaces secret material wherever Credentials are printed.
-const redacted = "[REDACTED]"
+// Redacted replaces secret material (tokens, secret keys, signatures, user
+// info) wherever it would otherwise be printed: Credentials here, headers,
+// violations, logs and reports in package contract and its tools, so that
+// they all read alike.
+const Redacted = "[REDACTED]"
 
 // Credentials are permanent or temporary AK/SK credentials. SK and
 // SecurityToken are secrets: every formatting path (fmt verbs, JSON, slog)
@@ -213,7 +216,7 @@ func redact(s string) string {
 	if s == "" {
 		return ""
 	}
-	return redacted
+	return Redacted
 }
 
 // String prints the credentials with SK and SecurityToken redacted.

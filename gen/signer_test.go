@@ -652,7 +652,7 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 	if want := "Credentials{AK:PublicAK SK:[REDACTED] SecurityToken:[REDACTED] ProjectID:proj1}"; outputs["creds %v"] != want {
 		t.Errorf("%%v = %q, want %q", outputs["creds %v"], want)
 	}
-	if got := fmt.Sprint(Credentials{AK: "a"}); strings.Contains(got, redacted) {
+	if got := fmt.Sprint(Credentials{AK: "a"}); strings.Contains(got, Redacted) {
 		t.Errorf("empty secrets should print empty, got %q", got)
 	}
 }

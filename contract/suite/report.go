@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oms-contract/stoptask/contract"
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // Verdict is the outcome of one case.
@@ -88,11 +89,6 @@ func (r CaseResult) Failed(check string) bool {
 	return false
 }
 
-// redactedMark replaces a secret in a report: the marker
-// contract.RedactHeaders and the validator use, so reports and logs read
-// alike.
-const redactedMark = "[REDACTED]"
-
 // scrub replaces every occurrence of a secret in the free-text fields. The
 // validator already keeps credentials out of violations; this also covers
 // what a server echoes back and what the transport says. Longer secrets go
@@ -104,7 +100,7 @@ func (r *CaseResult) scrub(secrets []string) {
 	s := func(v string) string {
 		for _, sec := range secrets {
 			if sec != "" && strings.Contains(v, sec) {
-				v = strings.ReplaceAll(v, sec, redactedMark)
+				v = strings.ReplaceAll(v, sec, gen.Redacted)
 			}
 		}
 		return v

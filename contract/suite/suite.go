@@ -122,7 +122,7 @@ func (c *Config) validate() (*url.URL, error) {
 	}
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("suite: endpoint %q is not an http or https URL with a host", RedactURL(c.Endpoint))
+		return nil, fmt.Errorf("suite: endpoint %q is not an http or https URL with a host", contract.RedactURL(c.Endpoint))
 	}
 	if u.User != nil {
 		return nil, errors.New("suite: the endpoint must not carry user information")
@@ -150,28 +150,6 @@ func (c *Config) validate() (*url.URL, error) {
 		}
 	}
 	return u, nil
-}
-
-// RedactURL returns raw fit to print: user information (a password, or a
-// token passed as one) is replaced by "redacted". A string that does not
-// parse as a URL with an authority but holds an '@' keeps only what follows
-// the last '@', since what precedes it may be a password.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case err == nil && u.User != nil:
-		u.User = url.User("redacted")
-		return u.String()
-	case err == nil && u.Opaque == "":
-		// Parsed, no user information: an '@' is in the path or later.
-		return raw
-	}
-	// Unparsable, or "user:pass@host" read as scheme "user" with an opaque
-	// rest.
-	if i := strings.LastIndexByte(raw, '@'); i >= 0 {
-		return "…" + raw[i:]
-	}
-	return raw
 }
 
 // Run sends every case to the configured endpoint, one after the other, and

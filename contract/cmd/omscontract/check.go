@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/contract/mock"
 	"github.com/oms-contract/stoptask/contract/suite"
 )
@@ -161,7 +162,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.Endpoint, cfg.ProjectID = f.endpoint, f.project
 		cfg.Token, cfg.AK, cfg.SK, cfg.SecurityToken = f.token, f.ak, f.sk, f.secToken
 		cfg.Behaviour.MigratingTask = f.stopTask
-		fmt.Fprintf(stderr, "omscontract check: checking %s (endpoint from %s)\n", suite.RedactURL(f.endpoint), endpointFrom)
+		fmt.Fprintf(stderr, "omscontract check: checking %s (endpoint from %s)\n", contract.RedactURL(f.endpoint), endpointFrom)
 	}
 	if !f.quiet {
 		cfg.Progress = func(done, total int, r suite.CaseResult) {

@@ -20,8 +20,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/oms-contract/stoptask/contract/suite"
 )
 
 // Exit codes, the same for every subcommand.
@@ -177,8 +175,3 @@ func maskToken(t string) string {
 	}
 	return fmt.Sprintf("%s…(%d chars)", t[:4], len(t))
 }
-
-// redactUserinfo keeps a password given in a URL out of what is printed.
-// It is suite.RedactURL, the one implementation, under the name proxy.go
-// uses.
-func redactUserinfo(raw string) string { return suite.RedactURL(raw) }

@@ -413,7 +413,7 @@ func TestBadUsageExits2(t *testing.T) {
 		{"stop-task without endpoint", []string{"check", "--stop-task", "1"}, "--stop-task needs --endpoint"},
 		// The line naming the endpoint comes first and must not show the
 		// password either.
-		{"endpoint with user info", []string{"check", "--endpoint", "http://user:" + secretSK + "@127.0.0.1:1", "--project", testProject, "--token", secretToken}, "checking http://redacted@127.0.0.1:1 (endpoint from --endpoint)"},
+		{"endpoint with user info", []string{"check", "--endpoint", "http://user:" + secretSK + "@127.0.0.1:1", "--project", testProject, "--token", secretToken}, "checking http://[REDACTED]@127.0.0.1:1 (endpoint from --endpoint)"},
 		{"mock AK without SK", []string{"mock", "--ak", testAK}, "--ak and --sk go together"},
 		{"mock missing fixtures", []string{"mock", "--fixtures", "/nonexistent/fixtures.json"}, "no such file"},
 		{"mock bad listen address", []string{"mock", "--listen", "127.0.0.1:99999"}, "invalid port"},

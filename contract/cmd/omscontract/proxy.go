@@ -88,7 +88,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		DisableGeneralOptionsHandler: true,
 		BaseContext:                  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	fmt.Fprintf(stdout, "omscontract proxy: serving on http://%s, forwarding to %s\n", ln.Addr(), redactUserinfo(upstream))
+	fmt.Fprintf(stdout, "omscontract proxy: serving on http://%s, forwarding to %s\n", ln.Addr(), contract.RedactURL(upstream))
 	where := "stderr"
 	if logPath != "" {
 		where = logPath
