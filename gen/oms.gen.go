@@ -42,6 +42,10 @@ type ProjectId = string
 // TaskId defines model for TaskId.
 type TaskId = int64
 
+// BadGateway The error body of every OMS and API gateway error. Members beyond
+// these two may appear and must be tolerated.
+type BadGateway = Error
+
 // BadRequest The error body of every OMS and API gateway error. Members beyond
 // these two may appear and must be tolerated.
 type BadRequest = Error
@@ -49,6 +53,10 @@ type BadRequest = Error
 // Forbidden The error body of every OMS and API gateway error. Members beyond
 // these two may appear and must be tolerated.
 type Forbidden = Error
+
+// GatewayTimeout The error body of every OMS and API gateway error. Members beyond
+// these two may appear and must be tolerated.
+type GatewayTimeout = Error
 
 // InternalServerError The error body of every OMS and API gateway error. Members beyond
 // these two may appear and must be tolerated.
@@ -65,6 +73,10 @@ type ServiceUnavailable = Error
 // TooManyRequests The error body of every OMS and API gateway error. Members beyond
 // these two may appear and must be tolerated.
 type TooManyRequests = Error
+
+// URITooLong The error body of every OMS and API gateway error. Members beyond
+// these two may appear and must be tolerated.
+type URITooLong = Error
 
 // Unauthorized The error body of every OMS and API gateway error. Members beyond
 // these two may appear and must be tolerated.
@@ -313,6 +325,11 @@ type StopTaskResponse404Headers struct {
 	XRequestId string
 }
 
+// StopTaskResponse414Headers the declared response headers of an HTTP 414 response for StopTask
+type StopTaskResponse414Headers struct {
+	XRequestId string
+}
+
 // StopTaskResponse429Headers the declared response headers of an HTTP 429 response for StopTask
 type StopTaskResponse429Headers struct {
 	XRequestId string
@@ -323,8 +340,18 @@ type StopTaskResponse500Headers struct {
 	XRequestId string
 }
 
+// StopTaskResponse502Headers the declared response headers of an HTTP 502 response for StopTask
+type StopTaskResponse502Headers struct {
+	XRequestId string
+}
+
 // StopTaskResponse503Headers the declared response headers of an HTTP 503 response for StopTask
 type StopTaskResponse503Headers struct {
+	XRequestId string
+}
+
+// StopTaskResponse504Headers the declared response headers of an HTTP 504 response for StopTask
+type StopTaskResponse504Headers struct {
 	XRequestId string
 }
 
@@ -339,12 +366,18 @@ type StopTaskResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON414 the response for an HTTP 414 `application/json` response
+	JSON414 *URITooLong
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *StopTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -355,12 +388,18 @@ type StopTaskResponse struct {
 	Headers403 *StopTaskResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *StopTaskResponse404Headers
+	// Headers414 the parsed response headers for an HTTP 414 response
+	Headers414 *StopTaskResponse414Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StopTaskResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *StopTaskResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *StopTaskResponse502Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *StopTaskResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *StopTaskResponse504Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -383,6 +422,11 @@ func (r StopTaskResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
+// GetJSON414 returns the response for an HTTP 414 `application/json` response
+func (r StopTaskResponse) GetJSON414() *URITooLong {
+	return r.JSON414
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r StopTaskResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
@@ -393,9 +437,19 @@ func (r StopTaskResponse) GetJSON500() *InternalServerError {
 	return r.JSON500
 }
 
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r StopTaskResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r StopTaskResponse) GetJSON503() *ServiceUnavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r StopTaskResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -495,6 +549,13 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest URITooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON414 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -509,12 +570,26 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -569,6 +644,16 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 414:
+		var headers StopTaskResponse414Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers414 = &headers
 	case rsp.StatusCode == 429:
 		var headers StopTaskResponse429Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -589,6 +674,16 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers StopTaskResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers502 = &headers
 	case rsp.StatusCode == 503:
 		var headers StopTaskResponse503Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -599,6 +694,16 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers StopTaskResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -780,6 +885,15 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
+type BadGatewayResponseHeaders struct {
+	XRequestId string
+}
+type BadGatewayJSONResponse struct {
+	Body Error
+
+	Headers BadGatewayResponseHeaders
+}
+
 type BadRequestResponseHeaders struct {
 	XRequestId string
 }
@@ -796,6 +910,15 @@ type ForbiddenJSONResponse struct {
 	Body Error
 
 	Headers ForbiddenResponseHeaders
+}
+
+type GatewayTimeoutResponseHeaders struct {
+	XRequestId string
+}
+type GatewayTimeoutJSONResponse struct {
+	Body Error
+
+	Headers GatewayTimeoutResponseHeaders
 }
 
 type InternalServerErrorResponseHeaders struct {
@@ -832,6 +955,15 @@ type TooManyRequestsJSONResponse struct {
 	Body Error
 
 	Headers TooManyRequestsResponseHeaders
+}
+
+type URITooLongResponseHeaders struct {
+	XRequestId string
+}
+type URITooLongJSONResponse struct {
+	Body Error
+
+	Headers URITooLongResponseHeaders
 }
 
 type UnauthorizedResponseHeaders struct {
@@ -926,6 +1058,21 @@ func (response StopTask404JSONResponse) VisitStopTaskResponse(w http.ResponseWri
 	return err
 }
 
+type StopTask414JSONResponse struct{ URITooLongJSONResponse }
+
+func (response StopTask414JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(414)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopTask429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response StopTask429JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
@@ -958,6 +1105,21 @@ func (response StopTask500JSONResponse) VisitStopTaskResponse(w http.ResponseWri
 	return err
 }
 
+type StopTask502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response StopTask502JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopTask503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response StopTask503JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
@@ -969,6 +1131,21 @@ func (response StopTask503JSONResponse) VisitStopTaskResponse(w http.ResponseWri
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopTask504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response StopTask504JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1051,54 +1228,69 @@ func (sh *strictHandler) StopTask(w http.ResponseWriter, r *http.Request, projec
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vFlLc9vI8f8qXfj/D5ILfIp60ZUD48da0cpWLbWVrRguYwg0iVkBM9iZgShGpardHHPOKZVLLsmH2EO+",
-	"y1Y2ycdI9QxAACRt2bWq+GIKM93o568fuPMimeVSoDDaG995CbIYlf35Tecr/K5AbTpnMf0do44Uzw2X",
-	"wht7Z89BzsEkXINy13wwEr4rpEH68apgS+TwLJVFDLrIc6lM1/M9vGVZnqI39o5mAzaMTuIR9ucjdjA7",
-	"jY7jQxzMh+xgNooOY8/3iDNXGHtjowr0PR0lmDESJuPiSxQLk3jjge+ZVU4ctVFcLLz7+3vfy5liGZpS",
-	"l0slv8XI7FRkcgG5O4az57B3MIQEb1mMEc9YClHCFIuID3ABOf3mET4FkyAonKNCESHMZCFiDVKkK+BG",
-	"Q2pl228rPIz6Ryen0clRn8Wj4+EJG50eR6cDjPono9HByYHne5wkyplJPN8TLCOqUrb3/AGDsNu1QfrD",
-	"kf+AhXzviunrXfa44AvF6DcYpq/h7LlvdQ15HIJCUyiBMcxW8CXXhnhokAqmiVzSHy2FB6eD4enxqH98",
-	"ctA/OR7u1I7e8ZBqc6kyZryxx4U5Gnk+6cqzIvPGp+1/Vml30l+rzIXBBSoXFQp1LoVGGxS/ZnEZ4fRX",
-	"JIVBYX+yPE95ZI3Q+1aTVe4qrSzhJFXI4tVLLrhO0NpQF1nG1Mobe1cJOsslTMO8uuJ7Nywt0HJSSqr3",
-	"kYxJujcX026/f9wnu9nnmV5sMpkhCqA0TdFgDEzEEDEhpIEZgjZM0VOpIGeFxrhrvXsmbljK48tWFtRC",
-	"lsdV6kIjWz4uqbV/U9IPc2oJUkfbthBlnD3w5sMPvbkkd697LU0ZwGLxAb9wDWS7rLoGe8z5szSgD0vG",
-	"6cCHOeMpxj99/7f9h8xytCHcS0tJQGiZ2hSyb59hZB9wUwnChT2t5dGGGeyuk/S1NC8JXtrqvJagiyix",
-	"TD8q3KDfP90RXQq1LFSEEEt0cuAt16br8qROvv9XOPfG3v/16jrRc6e694J4OoI2hrgXuIBYMqoQcxua",
-	"8JLflshpD59CLO27FRpFyAlMO8t0A0FMrNRA2oDBNNWwTFY+zKWCMh8hrHQMYU80bLLvByKsnBPCnvmQ",
-	"+/d9CKssbN5LmA5Elb/1pcNRCHu8HXr16VHjNBB1Lux3A+H5H6uuu+xcXu+17lpzv5RqxuMYxWci15nQ",
-	"xXzOI47CXKLKuNbc3WqmZX0H8vrSAxA23ErPnWweL8AihTEKw1mqqzBiaSqXrimROZZljCoZPSkLafcx",
-	"/XAmDCrB0imqG1RO3M/zyHSlDWZrytoN7sBlwMdtPzjcTPAm7eMYvM3xES3YRLfPKcE5/zguTi7PPmi1",
-	"yeXZF7/t9gf9wQ5gnFyebWAi1Vaqw67iooC8mKUWFirsRnHDlRQZikcEUGqUttD5ES1PMcsj/FqwG8ZT",
-	"NkvxM32wQdkIXccZisaFXxLBcKVWwBaMC0iZQfV4NtalpFyDwSyXiimerpqCd+ErW5vsi31YcpPAjEXX",
-	"cj5/VG9cSXnBxKp8rD/TFVeJksak271o9fiBVDjon+zqQB059SQmUagTmcZ1R6qQRYnrN3+5Myq9gSka",
-	"HyXMbYsgzP/K/l8LVphEKv57/FwsupLXKF7c5m562ew5ab40dIOCrGocbAPjCB70zGCrsEZSKTuuTi6A",
-	"pKYq6OQDLty09GiVdtLm7zpiYMbiHmHlghlcshXszVjsV1qRgrbgU+hY5aUCzReCmULh/iN6bq2h5bSu",
-	"o9up7lrJmYxXIOeAN6hW8OZiasepph4l5FxgNqOhf4YrKeJAmASpjV9KyNgKWJ4jU5Y2K7QdxIxMqePA",
-	"2LV6uaIOxHAXIk3Pbgr3Yt3jlm3k7e3tbQhzJTMroFQQumBoHGxYv71oaMwkG3N/K5I2BXlVZEx0aBQi",
-	"4CsNlqHWbIHtF2zOUrtHmI1JtRpPdy0j6uH/bdNWTXHfrenkjPo4S6cxKhQ3qymFQNkZnE/Pt3WbCJic",
-	"96bndRD6NGuQ1NJ2qSxtr6ymz8+1HboLQ8PaOBDhpAQImwljutF5dTF51pm+mgwPj2ASRaj1r4Ki3z+I",
-	"Juf2f/RhyhcC41cufMvTZPA0GTYvWInKw6MRJHjrTkM/EEYu0CSoHPaF33Sm8XXnOTM4BkewWq1WFxdx",
-	"fPXqVZZp/buSFPa+vnq23wVy1vT5ObBUy0BoFLEmLuVKrHMWh771FHEuzdmxkBbCMkHn2WavzRQGoqqW",
-	"K8e/Sh6FxFMDq+0My0RqhJgCgmvIJAF8wgQMDgORcVEY1OQDlzZ2ReRyvV4StQxfxw/L+TmuKKjPJhdW",
-	"4p1+J5QsNKoSiPYGNJUPjg5ORo3l3j7ImWFcYOzy62xyEYjw8s30Cno3Bz1C2Z6l12EXJjNNQ83aOtWo",
-	"y7VVG2PnKhtwH1Hrmw4p5my9rRWFN9668eK5jPS2bgQOhAH1GvKn7/8El6ywsMuqdKw2eXv/+vMffv7h",
-	"L//5xw///vuP//zxx5//+Nd9z/cKlZJsxuR63OtVm9rE5kJEqdCNZNbjwqQ9FJ1C91jOOzLTPZnp9yzn",
-	"7/v90bCbmCwlT1D9qconi2z5LLWVme7QUzI4ZIwLa267cGqLsOAmKWb2rU2anjYyt9uO3dNgxVrOQQps",
-	"zn/zdma/sfABUyMVWyCs952BqPrWvTcX0324GY7hyZOpkfkV09dPnuw0oA/LhEeJAzfdNHogrNVNwmxg",
-	"RIVSKEy6qlGyG9A7jcxz8hfXwPRKRImSQha6CxNoMWjsqwhdCw3hMNyHTN6gBiMDkZeO3wuPw/1G6rI0",
-	"tcyjCPNqf2jsqQSyaY4x7IUH4X71ykBwAUysQFrYcVjO11ucEodG/X5oeTV2NPXCxQdWb0+cIo5svWqx",
-	"2r+wZdhxYEIvqcVrFr5dtY6qzVxJYV3NjR+IiCnFrfV/M33z2tX48C5oVJLAG0PgdbvdwPMhqKtK4/l9",
-	"+NQqoQNhd6pkSieyK74hVQOsJaoqLzgdnPSwFkUEImz2KiG49H/4IwnZ5SrhGmIZFTRSWu9XCWN377Zs",
-	"NfOp+oCxls6OqFEgtjGidH95oy3CF5IqxdPGcpL02CyQjtL1mBbdUh6h0NhI9klOswEMu/2t9F4ul11m",
-	"j7tSLXolre59efbsxevpi86w21+jieHG9hvt/L2Yws3QYl2VnNREo3KrLI8Y9Ila5ihYzr2xd9Dtdw+o",
-	"KWMmsUDauxn27uovK/c9ilDduys/R9xbsKGLzc9Ib3d3pvWVXv2Z6d5/8HK5Er9/53u5dN8g2rB2uYUp",
-	"n4IIriDbrDfsmsJZyHWFotR42u56qDUQ1A6bBFPUGmyHEIjwmZuAOlerHMewOQSFLjmYAMxys7Kcbei+",
-	"EaAL2wrVS+8KpKCNURSKdq7bhqJAbMBfe2W/hUZN4Fl/dSkheAN4qNuBQlwLuRSbyGQXyVYNO1tFrtML",
-	"ZabHdHNc5NTHhC7s1yWGphavEYutr0zDfn/3QEIK2+14hcxPob2kXlbmci61sMa1s/ejzr4jJ+IuorUq",
-	"vcbXMksyeJikNVNbooOHierVtqUYPUyxXgQSwfD0YYLNXcu97x1+igl2bXst7SeotWPbZgeY9a7AZvsn",
-	"d22GLQiRNr7Wau/dfXMssphVN8dv3xEsuQHp7TsCHm01cdi23VwqXHApWAoo4lxyYfePbTSXme7euXv3",
-	"3Wy10Tba5YbipK0NU3fRpcOcFanxxl4kOkIqk3RGnr81kDZg39Ha79Gt7z81fWhHZZZ3tCxMgkybziC0",
-	"W5B3a4NtqVnlsAYp7NgiFimCGzEpRW2P2PZJt27hN81//+7+vwEAAP//",
+	"1FpLbyM7dv4rB5UBxu4pSaWHXzJmofTjttPX3c6VL3IxXZ4uqopScVxF1iVZljWGgJkss84qyCab5Efc",
+	"Rf7LIJPkZwSHrKckW+4Z4wLpTZdFHvLwPL7zIB+cUKSZ4JRr5YwfnJiSiErz+UPnO/pjTpXuXET4d0RV",
+	"KFmmmeDO2Ll4A2IOOmYKpJ3mghbwYy40xY/3OVlSBq8TkUeg8iwTUncd16H3JM0S6oyd41mfDMLTaES9",
+	"+YgMZ2fhSXRE+/MBGc5G4VHkuA6uzCSNnLGWOXUdFcY0JchMyvi3lC907Iz7rqNXGa6otGR84azXa9fJ",
+	"iCQp1cVZrqT4HQ31zoNMLiGzw3DxBg6GA4jpPYloyFKSQBgTSUJcBxiHDL9ZSM9BxxQknVNJeUhhJnIe",
+	"KRA8WQHTChLD22H7wIPQOz49C0+PPRKNTganZHR2Ep71aeidjkbD06HjOgw5yoiOHdfhJEWqgrcvbI9A",
+	"yH0lEG8wcp+WkOvcd0SqOlRKITuhiHDw0+W063nHIxy+Jup2l7Qu2UIS/AZN1C1cvHGNJAIWBSCpziWn",
+	"EcxW8C1TGtdQICRMY7HEP1ri6J/1B2cnI+/kdOidngx2nh332HfwuZAp0c7YYVwfjxwXJcHSPHXGZ+1/",
+	"RiR2xKsEwrimCyqflMjRyEGLklRlgitqDOpvSfQN0XRJVvhXKLimXOMnybKEhUZEvd8plNlDeeaCMLyl",
+	"PPqekzvCEjJDUTw4Kk9TIlfOuByHvDHBde5IkpuJhr0vBXuTq4tv/qHrDbwBCtaMpGqxe5GudYtabr+Q",
+	"dO6Mnb/p1QDQs6Oq9xbXsgRt9V/HFBb23BCKPImACw2SkjCGT5dTF7X96XIKhKsllTQCMS9AAkWEztOF",
+	"76iWK0iIptKFJdMxzEh4K+ZzNI8n8GcXw8X0XmvuercyG9Jau6jAguQrFThJJCXR6h3jTMU0amsP5WMc",
+	"IyYK5uWUx/RnzevE29Bea5EZpRzwxAnVNALCIwgJR6nPKChNJP4qJGQkVzTqmsNf8DuSsOiqBYE1k8Vw",
+	"idvQgMqnOTXu1eT08ZVajNRgss1EASN7dj56bOeC3G73UegCn/jiEb0wZSw2LafBAbH6LATowpIwHHBh",
+	"TlhCoz/94d8P94nleIO5d4YSo6BZ1CCk2X1GQ/MD0yUjjJvRmh+liab2OH+fU7mya22cBtf6EUcLJtEA",
+	"GFf5fM5CRrmGjMqUKYVOu0eww0d5txuUvFuWpiulaWrhocWSHQCz0tNb9o/ONrZs0tpt8IAfhX6HUbW9",
+	"z0cBKg9jw9KT+/Q972yHX0mqRC5DCpGgVgP0nin9cuhYusKSYGI0N04J79h9kTCYwXOIRAGcCIVMA1HW",
+	"Jro+x0UM14CnAU2TRMEyXrkwFxIKJIKgPGMAB7whk0PX50FplgEc6McM/9CFoMSf5ryYKJ+XyFVPOhoF",
+	"cMDaTlePHjdGfV6jQIN+iJts2m013j/CgyhjCD43xz/s+vzFAsLadd4JOWNRRPnX4n2uY8p1MWWXO7Zn",
+	"lC558Olyuhc5TjdMdOdSJZbW/n1Vu/cGqP4lGHAy2ALXnctUIItcCsl+vyv6YTqdKyohJStjcSFJEpsC",
+	"TK4u9qUyw61UprVmYcSk2h9xioQhVcr41+Tq4uU8OZQ0Ql2QRJX+SpJELO1hREaLRBhzYfylSNS7L2m0",
+	"RY55zVIqcv2XpZoN4u00UxeDe1PM4SMpZrHAy4gdU8eI2aTSppBGrWXGicGSpbQLqB6lRWaMTNS2FpM7",
+	"ajMmIxsanUMY0/C2imK/VCbA5phXzYWkFoEZX/xcuefQMa6sqeQkmVJ5R2UVTb9etbtjJEpnVqinHeb2",
+	"qbm/pebH13oZjZeiKKI/NAuMSIR5istAUPMXuBDgxyjAXNjn5o+jAA4KLl3IknzRYRztouQ8FHzOFnnh",
+	"sAbO+OLwHLiALJ8lLPR5kRYs2B21WGKiLxok04om88Iela1YjjzvhcNTU5VfE50y9nSi9AzQ7Xv9HVqf",
+	"XF1saBwliiWJLT4ot7LDPKFMYym/Y1JwVNrL4fA2I2MgHHJ+y8WSQ0Z0bOpOAinVsYgMJ/hrReVzAwwH",
+	"TSwp1UlgKQVflLRGuyNv5JrdRt7Ri6YhT2EDagEzbCrvWEg3+gN7LOIFpKzsvhhiNU0zIYlkyarVQXii",
+	"cvc5ekrClFZw5A2BpChTpiu4xbOqhsNBy9+YVkXWZya6oETZWrQ9l8LuyvT3hX3vWohLwlfFz+orXfA6",
+	"lkLr7SKt+nlvznO6qwFgybEk1LGkKhZJVDcETMfFZoZ/vZOV5wYiKWghYG7qFP7z9GrWrvP9dxfXQnwr",
+	"bNX+FaJvE9ayLzaA77+7MAdKiFw8o422CYM7l3n5UhGXR7fDHdBtsM5rQtVBs/AjcIf1k5lYt60PX1Yf",
+	"nLQy/P+H1dK1uKX87X1me8a7ihSNM1DuZVVrhGwJ9npsf6tiCoWURheTS1OfNPhi3PaoixLqrzeeR0Q4",
+	"I5FbHsFkxTbPKU4qJCi24ETnkh62E60yFhY5sYFyIW4VEF0E07qt93OEQpRvLSazU5Ukb7uRjRszEa1A",
+	"zIEa97A96MjkDuUpiwzzkqYze9iVwARSx1RR0EthqgiSZZRIQ5vmyjRZtUiw1KORjTqZxNJPM2vvTfPY",
+	"ZO5tI6CZNsf9/f19AHMpUsOgkGVi2xgoytiS6/YNUqPfuHWh0zDHTUbe5ynhHUlJhHG8EFhKlSIIZ80N",
+	"Nvuku9uTG13osvW8fQ/XvLf53JRVk92bik7MEM6s6mmYS6ZXUzSBAlo+TD9sn23CYfKhN/1QG7cLxGbw",
+	"wvQwSNK+i5y++aBMQz3XFJge+zwo+xnGncY4o/P+cvK6M30/GRwdw8Q0GH7t5543DCcfzP/UhSlbcBq9",
+	"t+ZdjMb983jQnGA4KgaPRxDTezsauD7XYkF1TKUNrMEPnWl023lDNB2DJVitVqvLyyi6fv8+TZX6TUEK",
+	"B99fvy5cePrmA5BECZ8ryiOFqxR3nZ2LKHCNpnDlQpwdg4sBLGNqNdtschBJfV4mf6s2REiKa2K6XMkZ",
+	"lrFQFCI0CKYgRejQMeHQP/J5yniuqQKbHJY3mxYL6vu9luBr+yEZ+0BXTgkRLcApZYR/ZURj9eiMnd9+",
+	"9jpnNw+n62v7cbz+zS922qNdsUL3xgqPaP3zb31fub+++dWmwj+Tzu+9zlnn5lcH5/X34aum3pEZ0pnf",
+	"PByP1rv5uZhcGpXsNOyq72UR/KAPWkD/eHg6alxLH4KYacI4jSyAXEwufR5cfZpeQ+9u2MNY1DP0KujC",
+	"ZKYo17X6yxSEKaNXWhRAxqOe0NsPHdScNaZH1VYJuXk1jcy7+27vEc3ubV/gjQjVtmwQPREk6wv4P/3h",
+	"n+GK5CbekRKvylvqg//+l3/88x//9X//84//8x8//ddPP/35n/4Nc41cJng2rTM17vXKNwqxAYsQsaIb",
+	"irTHuE56lHdy1SMZw5P1RKq+kIx98bzRoBvrNEH8xSi/O0CVV58YngSnzdbhvI1NnwwAwlQLSRYUqst2",
+	"nxdloc2T4G4whlevplpk10Tdvnq184QuLGMWxhaeVVMqPjdi0TExmg9zKSnXyarG+a6Pe2qRZShQpoCo",
+	"FQ9jKbjIVRcm0FqgcZtWlHvBIDiEVJheivB5VmjmIDgJDhvgQ5LELB6GNCtvN7UZFaa/l2FaEwyDw3JL",
+	"nzMOhK9AGOC00YhVNy0Fko48z3SHmvco9aWIC6S+4bAHsWTVdYg5/VuTSNgVbILktkL3rmiN8XIuBTeq",
+	"Ztr1eUikZEb6fzf99NFmKcGD34iFvjMG3+l2u77jgl/Hxcbv6+DcFtA+Nze+KErLsk0fAoxntOaozB3A",
+	"nqHopFascJ8HzWwsAOvf+9/voFyuN45cJo9zJpV2bcbAFAgZUTkGpkEKEwmacHOAPDQbOCZdtR0YplCB",
+	"I6jbIsGh20ypTb8ADoKRGfE5Knou5JLICEfOjYKMFZm8npSb11msIfaCQ2MjNtPVMS28Is+s+u815YoJ",
+	"rsBY1sxehSKwVf6shUjUGILNTDYAwdHIqh1Ne4o3HJ9Zlhr2Wb+aUHBQm/Ghzwt3IY3rddvv4isdoynQ",
+	"RFEgM5HrppDdRm1zDuj0pG6n2Avoqs1pXnLRav9m8ZmSW9ugocncGB1mzEQXfZ1ueXgD9vbcUOZuYPJ3",
+	"Wu5ks3nrGcrn1uZ+qcCQFplKK+AHDTJV8liMGYH43OToxviNyFhpokxV3WMDUITxIkbu0mNZR1cOVDaF",
+	"t+NMgVBlF6vlJd8ITMfOG7f7aOabWailtNWgibAJCylXJlKWaVFGwpjCoOttRanlctklZrgr5KJX0Kre",
+	"txev336cvu0Mul4VkTTTJqlvh5jLKdwNTLws4weWu1Ta20Rn0O13PaQWGeUkY87YGXa97hArH6JjE4x7",
+	"d4PeQ/0ubd1Dx1G9h+K51rqH2G3Tq/oFyufd5WE9pVc/0lu7eycXb0rWN66TCfuIpx15r7bC3nOCls16",
+	"7Z0lWr7PuahgC9H7vF1aYP7NsebUMU2oUmDScJ8Hr23PpHO9yugYNtsmgbVXwoGmmV6ZlY3pfuKg8vpC",
+	"03BcxlFoh1EDXkRb3G5HS59vROj2m5etgNmMjdWzpQIPN2Kj2+y9b0ww7xHMMUwXJLTlVCBSNcaZ4zxD",
+	"NA6s2VdgeBE5Y6dhi613dgPP251Umeu/JamTh3Nov3VYluKyKjWRlykr7xftlo0si7uIqqP0Gs/NDEl/",
+	"P0mrC2eIhvuJ6lcOhmK0n6K6PkKC/jMIGk1XJBmc7SfZbLCvXefoOVLbdVFqaAfPknj5QtOQPEN4O+5e",
+	"DOkzhLJxUW9aGFXL0UDRs8sSTRYIlxtPbZVzs+fRbrNtYuC2ri0/3yCi2gbK5xvETGUkamF5u7aSdMGE",
+	"uZXlUSYYN48a2oFIpKr7YOetu+lqo2oyHVTJUITGw+xE68lzkifaGTsh73AhddwZOe5Ww6oRsSyteWrc",
+	"egFV0wemlUayjhKYJhKlO/3AtFpvKnFuHbOEH1UkLYwvEgq2BYXoYiqwtsa6dQW8qZz1zfr/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
