@@ -5,228 +5,163 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
-// Error codes a StopTask caller is expected to branch on. The OMS codes come
-// from the OMS API reference; the APIGW codes from the API gateway in front
-// of OMS, which answers before OMS sees the request.
+// Error codes a StopTask caller branches on, through the Is* predicates. A
+// test checks that each is an example error_code in openapi.yaml.
 const (
-	// CodeTaskNotFound means there is no such task (HTTP 400, not 404).
-	CodeTaskNotFound = "OMS.1009"
-	// CodeNotMigrating means the task is not migrating, so it cannot be
-	// paused; an already paused task gets this code too, which is why
-	// callers usually treat it as success.
-	CodeNotMigrating = "OMS.0066"
-	// CodeAlreadyFinished means the task has finished and can no longer be
-	// started or paused.
-	CodeAlreadyFinished = "OMS.0070"
-	// CodeInvalidTaskID means the task_id path parameter is invalid.
-	CodeInvalidTaskID = "OMS.0054"
-	// CodeInvalidParameters means some other request parameter is invalid.
-	CodeInvalidParameters = "OMS.0064"
-	// CodeAuthFailed means OMS itself rejected the credentials.
-	CodeAuthFailed = "OMS.0068"
-	// CodeInsufficientPermission means the credentials lack oms:task:update.
-	CodeInsufficientPermission = "OMS.0072"
-	// CodeSystemError is OMS's catch-all internal error.
-	CodeSystemError = "OMS.0159"
-	// CodeGatewayAuthFailed is the gateway's answer to a bad or expired
-	// token or signature.
-	CodeGatewayAuthFailed = "APIGW.0301"
-	// CodeGatewayThrottled is the gateway's throttling answer.
-	CodeGatewayThrottled = "APIGW.0308"
-	// CodeGatewayAPINotFound is the gateway's answer to a request that
-	// names no published API: an unknown path (404) or a known path with
-	// another method (405).
-	CodeGatewayAPINotFound = "APIGW.0101"
+	CodeTaskNotFound              = "OMS.1009"   // no such task (sent with 400, not 404)
+	CodeNotMigrating              = "OMS.0066"   // not migrating, e.g. already paused
+	CodeAlreadyFinished           = "OMS.0070"   // finished: can no longer be paused
+	CodeAuthFailed                = "OMS.0068"   // OMS rejected the credentials
+	CodeGatewayAuthFailed         = "APIGW.0301" // the gateway rejected the token or signature
+	CodeGatewayAPINotFound        = "APIGW.0101" // no such API: wrong endpoint, path or method
+	CodeGatewayBackendUnavailable = "APIGW.0202" // the gateway could not reach OMS
 )
 
-const (
-	// MaxErrorBodyBytes caps how much of an error body CheckResponse reads,
-	// so that a misbehaving proxy streaming an endless body cannot exhaust
-	// memory.
-	MaxErrorBodyBytes = 1 << 20
-	// maxFallbackMessage bounds a message taken from a raw body, which can
-	// be a whole HTML page from a gateway.
-	maxFallbackMessage = 512
-	// maxErrorNesting bounds the search for a nested code/message pair.
-	maxErrorNesting = 8
-)
+// HeaderRequestID is the response header OMS and its gateway identify each
+// answer with; Huawei Cloud support asks for it.
+const HeaderRequestID = "X-Request-Id"
+
+// MaxErrorBodyBytes caps how much of an error body CheckResponse reads, so
+// that a proxy streaming an endless body cannot exhaust memory.
+const MaxErrorBodyBytes = 1 << 20
+
+// maxRawMessage bounds a Message taken from a raw body, which may be a whole
+// HTML page from a proxy.
+const maxRawMessage = 512
 
 // APIError is a non-2xx answer from OMS or from the API gateway in front of
 // it.
-//
-// The generated client does not return an error for an error status: a 400
-// comes back with err == nil and JSON400 set, and an answer the contract
-// does not describe (an HTML 502 from a proxy, a 400 with a body that is
-// not the Error schema) comes back with err == nil and every JSONxxx field
-// nil. CheckResponse and CheckStopTaskResponse turn such answers into an
-// *APIError so that callers can use ordinary error handling and the Is*
-// helpers below.
 type APIError struct {
-	// StatusCode is the HTTP status of the answer.
-	StatusCode int
-	// Code is the error code (OMS.xxxx or APIGW.xxxx); empty when the body
-	// carried none, for example a gateway's HTML page.
-	Code string
-	// Message is the human-readable message. When the body carries no
-	// message it is the body itself, trimmed, made printable and cut to 512
-	// bytes.
-	Message string
-	// RequestID is the X-Request-Id response header, to quote to Huawei
-	// Cloud support.
-	RequestID string
-	// Body is the raw body, at most MaxErrorBodyBytes of it.
-	Body []byte
-	// BodyTruncated reports that the body was longer than
-	// MaxErrorBodyBytes and Body holds only its beginning.
-	BodyTruncated bool
+	StatusCode int    // HTTP status
+	Code       string // OMS.xxxx or APIGW.xxxx; empty when the body carried none
+	Message    string // the error message, or the raw body, shortened
+	RequestID  string // X-Request-Id, to quote to Huawei Cloud support
 }
 
-// Error formats the error as "oms: <status> <code>: <message> (request id
-// <id>)". It deliberately includes no response header other than the
-// request ID, since headers may echo credentials.
+// Error formats "oms: <status> <code>: <message> (request id <id>)",
+// with control characters and runs of white space in each part replaced by
+// one space, so that an answer cannot forge log lines. No other response
+// header is included: headers may echo credentials.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("oms: ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
+	s := "oms: " + strconv.Itoa(e.StatusCode)
 	switch {
 	case e.Code != "":
-		b.WriteString(" ")
-		b.WriteString(e.Code)
-	case e.Message == "":
-		if text := http.StatusText(e.StatusCode); text != "" {
-			b.WriteString(" ")
-			b.WriteString(text)
-		}
+		s += " " + clean(e.Code)
+	case e.Message == "" && http.StatusText(e.StatusCode) != "":
+		s += " " + http.StatusText(e.StatusCode)
 	}
 	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
+		s += ": " + clean(e.Message)
 	}
 	if e.RequestID != "" {
-		b.WriteString(" (request id ")
-		b.WriteString(e.RequestID)
-		b.WriteString(")")
+		s += " (request id " + clean(e.RequestID) + ")"
 	}
-	return b.String()
+	return s
 }
 
-// CheckResponse returns nil for a 2xx response, leaving its body untouched,
-// and an *APIError for any other status.
-//
-// For a non-2xx response it reads at most MaxErrorBodyBytes of the body,
-// closes the original body and replaces r.Body with a reader over the bytes
-// it read, so that a caller can still look at them. A body that cannot be
-// read in full yields an *APIError built from what was read.
+// CheckResponse returns nil for a 2xx response, leaving it untouched, and
+// an *APIError from DecodeError for any other status. It reads at most
+// MaxErrorBodyBytes of an error body, closes it and leaves r.Body reading
+// the bytes read. A 3xx is an error too: StopTask documents only 200 (the
+// SDK counts every status below 400 as success).
 func CheckResponse(r *http.Response) error {
 	if r == nil {
-		return errors.New("oms: nil HTTP response")
+		return errors.New("oms: nil response")
 	}
-	if is2xx(r.StatusCode) {
+	if r.StatusCode >= 200 && r.StatusCode <= 299 {
 		return nil
 	}
 	var body []byte
-	truncated := false
 	if r.Body != nil {
-		// Read one byte past the cap to learn whether the body was cut.
-		data, _ := io.ReadAll(io.LimitReader(r.Body, MaxErrorBodyBytes+1))
-		_ = r.Body.Close()
-		if len(data) > MaxErrorBodyBytes {
-			data, truncated = data[:MaxErrorBodyBytes], true
-		}
-		body = data
+		body, _ = io.ReadAll(io.LimitReader(r.Body, MaxErrorBodyBytes))
+		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	return newAPIError(r.StatusCode, r.Header, body, truncated)
+	return DecodeError(r.StatusCode, r.Header, body)
 }
 
-// CheckStopTaskResponse does what CheckResponse does for the result of
-// ClientWithResponses.StopTaskWithResponse, which has already read the
-// whole body into r.Body. It exists because StopTaskWithResponse returns a
-// nil error for every status, including answers outside the contract.
+// CheckStopTaskResponse is CheckResponse for the result of
+// StopTaskWithResponse, which returns err == nil for every status,
+// answers outside the contract included (an HTML 502 from a proxy).
 //
-// Note that StopTaskWithResponse itself fails, with a JSON syntax error and
-// no response, when a documented error status arrives with a JSON content
-// type but a body that is not JSON. Callers who need an *APIError in every
-// case should use Client.StopTask and CheckResponse.
+// StopTaskWithResponse itself fails, with a JSON syntax error and no
+// response, when a documented error status carries a JSON content type but
+// a body that is not JSON; Client.StopTask with CheckResponse gives an
+// *APIError in every case.
 func CheckStopTaskResponse(r *StopTaskResponse) error {
 	if r == nil || r.HTTPResponse == nil {
 		return errors.New("oms: nil StopTask response")
 	}
-	if is2xx(r.HTTPResponse.StatusCode) {
+	if r.HTTPResponse.StatusCode >= 200 && r.HTTPResponse.StatusCode <= 299 {
 		return nil
 	}
-	body, truncated := r.Body, false
-	if len(body) > MaxErrorBodyBytes {
-		body, truncated = body[:MaxErrorBodyBytes], true
-	}
-	// Copy, so that the error does not pin or alias the caller's buffer.
-	return newAPIError(r.HTTPResponse.StatusCode, r.HTTPResponse.Header, bytes.Clone(body), truncated)
+	return DecodeError(r.HTTPResponse.StatusCode, r.HTTPResponse.Header, r.Body[:min(len(r.Body), MaxErrorBodyBytes)])
 }
 
-func is2xx(status int) bool { return status >= 200 && status <= 299 }
-
-// newAPIError decodes body the way the official Huawei Cloud SDK does, and
-// a little more tolerantly: it ignores the content type (gateways mislabel
-// bodies), accepts numbers where strings are expected, and falls back to
-// the raw body as message.
-func newAPIError(status int, header http.Header, body []byte, truncated bool) *APIError {
-	e := &APIError{
-		StatusCode:    status,
-		RequestID:     printable(header.Get(HeaderRequestID), maxFallbackMessage),
-		Body:          body,
-		BodyTruncated: truncated,
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc any
-	if dec.Decode(&doc) == nil {
-		if obj, ok := doc.(map[string]any); ok {
-			code, msg := findCodeAndMessage(obj, 0)
-			if code == "" && msg == "" {
-				// No complete pair anywhere: keep whatever the top level
-				// offers rather than losing a lone code.
-				code = firstScalar(obj, "error_code", "code")
-				msg = firstScalar(obj, "error_msg", "message")
-			}
-			e.Code = printable(code, maxFallbackMessage)
-			e.Message = printable(msg, maxFallbackMessage)
+// DecodeError builds the *APIError for an answer with the given status,
+// header and body, whatever the status. RequestID is the X-Request-Id
+// header. Code and Message come from the body, ignoring its content type
+// (gateways mislabel bodies), by these rules:
+//
+//  1. The body must be one JSON object; anything else (HTML, an array,
+//     text, an object followed by more data) leaves Code empty.
+//  2. In that object, a pair error_code + error_msg, else code + message,
+//     counts when both members are non-empty strings. Numeric members are
+//     ignored. These are the SDK's rules, so
+//     {"error_code":"OMS.0072","error_msg":"","code":"APIGW.0301","message":"m"}
+//     gives APIGW.0301.
+//  3. Failing that, nested objects are searched the same way, depth first,
+//     in sorted key order, and the first pair found wins. The SDK searches
+//     in Go map order, which is random, and keeps the last pair it finds;
+//     ours is deterministic.
+//  4. Failing that, a top-level error_code that is a non-empty string is
+//     still the Code (the contract's Error schema allows an empty
+//     error_msg). The SDK leaves the code empty here; we keep it so that a
+//     caller can still branch on it.
+//  5. Message is the message of the pair. Without a pair it is the raw body
+//     with control characters and white space runs made single spaces, cut
+//     to 512 bytes (the SDK keeps the whole body).
+//
+// A member that appears twice counts with its last value, as encoding/json
+// decodes it: {"error_code":"A","error_code":"B","error_msg":"m"} gives B.
+func DecodeError(status int, header http.Header, body []byte) *APIError {
+	e := &APIError{StatusCode: status, RequestID: header.Get(HeaderRequestID)}
+	var obj map[string]any
+	if json.Unmarshal(body, &obj) == nil {
+		e.Code, e.Message = findPair(obj)
+		if e.Code == "" {
+			e.Code, _ = obj["error_code"].(string)
 		}
 	}
 	if e.Message == "" {
-		e.Message = printable(string(body), maxFallbackMessage)
+		e.Message = clean(string(body))
+		if len(e.Message) > maxRawMessage {
+			e.Message = strings.ToValidUTF8(e.Message[:maxRawMessage], "")
+		}
 	}
 	return e
 }
 
-// findCodeAndMessage looks for a complete pair: error_code/error_msg, then
-// code/message, then the same in nested objects, in sorted key order so
-// that the result does not depend on map iteration.
-func findCodeAndMessage(obj map[string]any, depth int) (code, msg string) {
-	for _, keys := range [][2]string{{"error_code", "error_msg"}, {"code", "message"}} {
-		code, msg = scalar(obj[keys[0]]), scalar(obj[keys[1]])
+// findPair applies rules 2 and 3 of DecodeError.
+func findPair(obj map[string]any) (code, msg string) {
+	for _, names := range [][2]string{{"error_code", "error_msg"}, {"code", "message"}} {
+		code, _ = obj[names[0]].(string)
+		msg, _ = obj[names[1]].(string)
 		if code != "" && msg != "" {
 			return code, msg
 		}
 	}
-	if depth >= maxErrorNesting {
-		return "", ""
-	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if nested, ok := obj[k].(map[string]any); ok {
-			if code, msg = findCodeAndMessage(nested, depth+1); code != "" {
+			if code, msg = findPair(nested); code != "" {
 				return code, msg
 			}
 		}
@@ -234,96 +169,62 @@ func findCodeAndMessage(obj map[string]any, depth int) (code, msg string) {
 	return "", ""
 }
 
-func firstScalar(obj map[string]any, keys ...string) string {
-	for _, k := range keys {
-		if s := scalar(obj[k]); s != "" {
-			return s
-		}
-	}
-	return ""
+// clean replaces invalid UTF-8, control characters and runs of white space
+// with single spaces and trims the ends.
+func clean(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, " "), func(r rune) bool {
+		return unicode.IsSpace(r) || !unicode.IsPrint(r)
+	}), " ")
 }
 
-// scalar returns strings as they are and numbers in their JSON spelling;
-// some gateways send numeric codes.
-func scalar(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	}
-	return ""
-}
-
-// printable makes s safe to put in an error string or a log line: invalid
-// UTF-8 and control characters become spaces, runs of white space collapse
-// to one, and the result is cut to at most max bytes on a rune boundary.
-func printable(s string, max int) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			if b.Len()+1 > max {
-				break
-			}
-			b.WriteByte(' ')
-			space = false
-		}
-		if b.Len()+utf8.RuneLen(r) > max {
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// apiError finds a non-nil *APIError in err's chain.
-func apiError(err error) (*APIError, bool) {
+// is reports whether err wraps a non-nil *APIError that satisfies match.
+func is(err error, match func(*APIError) bool) bool {
 	e, ok := errors.AsType[*APIError](err)
-	return e, ok && e != nil
+	return ok && e != nil && match(e)
 }
 
-// hasCode reports whether err wraps an *APIError with one of codes.
-func hasCode(err error, codes ...string) bool {
-	e, ok := apiError(err)
-	return ok && slices.Contains(codes, e.Code)
-}
-
-// hasStatus reports whether err wraps an *APIError with one of statuses.
-func hasStatus(err error, statuses ...int) bool {
-	e, ok := apiError(err)
-	return ok && slices.Contains(statuses, e.StatusCode)
-}
-
-// IsNotFound reports whether err wraps an *APIError saying the task does
-// not exist (OMS.1009, which OMS sends as 400) or any HTTP 404.
+// IsNotFound reports whether err is OMS.1009: there is no such task. A 404
+// means something else, see IsNoSuchAPI.
 func IsNotFound(err error) bool {
-	return hasCode(err, CodeTaskNotFound) || hasStatus(err, http.StatusNotFound)
+	return is(err, func(e *APIError) bool { return e.Code == CodeTaskNotFound })
 }
 
-// IsNotMigrating reports whether err wraps an *APIError with OMS.0066: the
-// task is not migrating, for example because it is already paused.
-func IsNotMigrating(err error) bool { return hasCode(err, CodeNotMigrating) }
+// IsNoSuchAPI reports whether err is a 404 or APIGW.0101: the gateway knows
+// no such API, so the endpoint, path or method is wrong — not the task.
+func IsNoSuchAPI(err error) bool {
+	return is(err, func(e *APIError) bool { return e.StatusCode == http.StatusNotFound || e.Code == CodeGatewayAPINotFound })
+}
 
-// IsAlreadyFinished reports whether err wraps an *APIError with OMS.0070:
-// the task has finished and can no longer be paused.
-func IsAlreadyFinished(err error) bool { return hasCode(err, CodeAlreadyFinished) }
+// IsNotMigrating reports whether err is OMS.0066: the task is not
+// migrating, for example because it is already paused, which callers
+// usually treat as success.
+func IsNotMigrating(err error) bool {
+	return is(err, func(e *APIError) bool { return e.Code == CodeNotMigrating })
+}
 
-// IsUnauthorized reports whether err wraps an *APIError rejecting the
-// credentials themselves (HTTP 401, APIGW.0301 or OMS.0068), as opposed to
-// a permission the credentials lack (403 OMS.0072).
+// IsAlreadyFinished reports whether err is OMS.0070: the task has finished.
+func IsAlreadyFinished(err error) bool {
+	return is(err, func(e *APIError) bool { return e.Code == CodeAlreadyFinished })
+}
+
+// IsUnauthorized reports whether the credentials themselves were rejected:
+// a 401, or APIGW.0301 or OMS.0068 under any status; not a permission the
+// credentials lack (403 OMS.0072).
 func IsUnauthorized(err error) bool {
-	return hasStatus(err, http.StatusUnauthorized) || hasCode(err, CodeGatewayAuthFailed, CodeAuthFailed)
+	return is(err, func(e *APIError) bool {
+		return e.StatusCode == http.StatusUnauthorized || e.Code == CodeGatewayAuthFailed || e.Code == CodeAuthFailed
+	})
 }
 
-// IsRetryable reports whether err wraps an *APIError that the contract says
-// to retry later with backoff: HTTP 429 or 503, or the gateway's throttling
-// code. Other errors, including 400s, must not be retried as they are.
+// IsRetryable reports whether the stop certainly was not applied and may be
+// sent again later, with backoff: 429 (throttled), 503 (unavailable), or
+// 502 APIGW.0202 (the gateway could not reach OMS). Not a 504 nor a 502
+// without that code (an HTML page from a proxy): OMS may have received the
+// stop, and the task may have moved on since, so check its status before
+// stopping it again.
 func IsRetryable(err error) bool {
-	return hasStatus(err, http.StatusTooManyRequests, http.StatusServiceUnavailable) ||
-		hasCode(err, CodeGatewayThrottled)
+	return is(err, func(e *APIError) bool {
+		return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable ||
+			e.StatusCode == http.StatusBadGateway && e.Code == CodeGatewayBackendUnavailable
+	})
 }

@@ -7,18 +7,14 @@ package gen
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -1221,165 +1217,4 @@ func (sh *strictHandler) StopTask(w http.ResponseWriter, r *http.Request, projec
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"1FpLbyM7dv4rB5UBxu4pSaWHXzJmofTjttPX3c6VL3IxXZ4uqopScVxF1iVZljWGgJkss84qyCab5Efc",
-	"Rf7LIJPkZwSHrKckW+4Z4wLpTZdFHvLwPL7zIB+cUKSZ4JRr5YwfnJiSiErz+UPnO/pjTpXuXET4d0RV",
-	"KFmmmeDO2Ll4A2IOOmYKpJ3mghbwYy40xY/3OVlSBq8TkUeg8iwTUncd16H3JM0S6oyd41mfDMLTaES9",
-	"+YgMZ2fhSXRE+/MBGc5G4VHkuA6uzCSNnLGWOXUdFcY0JchMyvi3lC907Iz7rqNXGa6otGR84azXa9fJ",
-	"iCQp1cVZrqT4HQ31zoNMLiGzw3DxBg6GA4jpPYloyFKSQBgTSUJcBxiHDL9ZSM9BxxQknVNJeUhhJnIe",
-	"KRA8WQHTChLD22H7wIPQOz49C0+PPRKNTganZHR2Ep71aeidjkbD06HjOgw5yoiOHdfhJEWqgrcvbI9A",
-	"yH0lEG8wcp+WkOvcd0SqOlRKITuhiHDw0+W063nHIxy+Jup2l7Qu2UIS/AZN1C1cvHGNJAIWBSCpziWn",
-	"EcxW8C1TGtdQICRMY7HEP1ri6J/1B2cnI+/kdOidngx2nh332HfwuZAp0c7YYVwfjxwXJcHSPHXGZ+1/",
-	"RiR2xKsEwrimCyqflMjRyEGLklRlgitqDOpvSfQN0XRJVvhXKLimXOMnybKEhUZEvd8plNlDeeaCMLyl",
-	"PPqekzvCEjJDUTw4Kk9TIlfOuByHvDHBde5IkpuJhr0vBXuTq4tv/qHrDbwBCtaMpGqxe5GudYtabr+Q",
-	"dO6Mnb/p1QDQs6Oq9xbXsgRt9V/HFBb23BCKPImACw2SkjCGT5dTF7X96XIKhKsllTQCMS9AAkWEztOF",
-	"76iWK0iIptKFJdMxzEh4K+ZzNI8n8GcXw8X0XmvuercyG9Jau6jAguQrFThJJCXR6h3jTMU0amsP5WMc",
-	"IyYK5uWUx/RnzevE29Bea5EZpRzwxAnVNALCIwgJR6nPKChNJP4qJGQkVzTqmsNf8DuSsOiqBYE1k8Vw",
-	"idvQgMqnOTXu1eT08ZVajNRgss1EASN7dj56bOeC3G73UegCn/jiEb0wZSw2LafBAbH6LATowpIwHHBh",
-	"TlhCoz/94d8P94nleIO5d4YSo6BZ1CCk2X1GQ/MD0yUjjJvRmh+liab2OH+fU7mya22cBtf6EUcLJtEA",
-	"GFf5fM5CRrmGjMqUKYVOu0eww0d5txuUvFuWpiulaWrhocWSHQCz0tNb9o/ONrZs0tpt8IAfhX6HUbW9",
-	"z0cBKg9jw9KT+/Q972yHX0mqRC5DCpGgVgP0nin9cuhYusKSYGI0N04J79h9kTCYwXOIRAGcCIVMA1HW",
-	"Jro+x0UM14CnAU2TRMEyXrkwFxIKJIKgPGMAB7whk0PX50FplgEc6McM/9CFoMSf5ryYKJ+XyFVPOhoF",
-	"cMDaTlePHjdGfV6jQIN+iJts2m013j/CgyhjCD43xz/s+vzFAsLadd4JOWNRRPnX4n2uY8p1MWWXO7Zn",
-	"lC558Olyuhc5TjdMdOdSJZbW/n1Vu/cGqP4lGHAy2ALXnctUIItcCsl+vyv6YTqdKyohJStjcSFJEpsC",
-	"TK4u9qUyw61UprVmYcSk2h9xioQhVcr41+Tq4uU8OZQ0Ql2QRJX+SpJELO1hREaLRBhzYfylSNS7L2m0",
-	"RY55zVIqcv2XpZoN4u00UxeDe1PM4SMpZrHAy4gdU8eI2aTSppBGrWXGicGSpbQLqB6lRWaMTNS2FpM7",
-	"ajMmIxsanUMY0/C2imK/VCbA5phXzYWkFoEZX/xcuefQMa6sqeQkmVJ5R2UVTb9etbtjJEpnVqinHeb2",
-	"qbm/pebH13oZjZeiKKI/NAuMSIR5istAUPMXuBDgxyjAXNjn5o+jAA4KLl3IknzRYRztouQ8FHzOFnnh",
-	"sAbO+OLwHLiALJ8lLPR5kRYs2B21WGKiLxok04om88Iela1YjjzvhcNTU5VfE50y9nSi9AzQ7Xv9HVqf",
-	"XF1saBwliiWJLT4ot7LDPKFMYym/Y1JwVNrL4fA2I2MgHHJ+y8WSQ0Z0bOpOAinVsYgMJ/hrReVzAwwH",
-	"TSwp1UlgKQVflLRGuyNv5JrdRt7Ri6YhT2EDagEzbCrvWEg3+gN7LOIFpKzsvhhiNU0zIYlkyarVQXii",
-	"cvc5ekrClFZw5A2BpChTpiu4xbOqhsNBy9+YVkXWZya6oETZWrQ9l8LuyvT3hX3vWohLwlfFz+orXfA6",
-	"lkLr7SKt+nlvznO6qwFgybEk1LGkKhZJVDcETMfFZoZ/vZOV5wYiKWghYG7qFP7z9GrWrvP9dxfXQnwr",
-	"bNX+FaJvE9ayLzaA77+7MAdKiFw8o422CYM7l3n5UhGXR7fDHdBtsM5rQtVBs/AjcIf1k5lYt60PX1Yf",
-	"nLQy/P+H1dK1uKX87X1me8a7ihSNM1DuZVVrhGwJ9npsf6tiCoWURheTS1OfNPhi3PaoixLqrzeeR0Q4",
-	"I5FbHsFkxTbPKU4qJCi24ETnkh62E60yFhY5sYFyIW4VEF0E07qt93OEQpRvLSazU5Ukb7uRjRszEa1A",
-	"zIEa97A96MjkDuUpiwzzkqYze9iVwARSx1RR0EthqgiSZZRIQ5vmyjRZtUiw1KORjTqZxNJPM2vvTfPY",
-	"ZO5tI6CZNsf9/f19AHMpUsOgkGVi2xgoytiS6/YNUqPfuHWh0zDHTUbe5ynhHUlJhHG8EFhKlSIIZ80N",
-	"Nvuku9uTG13osvW8fQ/XvLf53JRVk92bik7MEM6s6mmYS6ZXUzSBAlo+TD9sn23CYfKhN/1QG7cLxGbw",
-	"wvQwSNK+i5y++aBMQz3XFJge+zwo+xnGncY4o/P+cvK6M30/GRwdw8Q0GH7t5543DCcfzP/UhSlbcBq9",
-	"t+ZdjMb983jQnGA4KgaPRxDTezsauD7XYkF1TKUNrMEPnWl023lDNB2DJVitVqvLyyi6fv8+TZX6TUEK",
-	"B99fvy5cePrmA5BECZ8ryiOFqxR3nZ2LKHCNpnDlQpwdg4sBLGNqNdtschBJfV4mf6s2REiKa2K6XMkZ",
-	"lrFQFCI0CKYgRejQMeHQP/J5yniuqQKbHJY3mxYL6vu9luBr+yEZ+0BXTgkRLcApZYR/ZURj9eiMnd9+",
-	"9jpnNw+n62v7cbz+zS922qNdsUL3xgqPaP3zb31fub+++dWmwj+Tzu+9zlnn5lcH5/X34aum3pEZ0pnf",
-	"PByP1rv5uZhcGpXsNOyq72UR/KAPWkD/eHg6alxLH4KYacI4jSyAXEwufR5cfZpeQ+9u2MNY1DP0KujC",
-	"ZKYo17X6yxSEKaNXWhRAxqOe0NsPHdScNaZH1VYJuXk1jcy7+27vEc3ubV/gjQjVtmwQPREk6wv4P/3h",
-	"n+GK5CbekRKvylvqg//+l3/88x//9X//84//8x8//ddPP/35n/4Nc41cJng2rTM17vXKNwqxAYsQsaIb",
-	"irTHuE56lHdy1SMZw5P1RKq+kIx98bzRoBvrNEH8xSi/O0CVV58YngSnzdbhvI1NnwwAwlQLSRYUqst2",
-	"nxdloc2T4G4whlevplpk10Tdvnq184QuLGMWxhaeVVMqPjdi0TExmg9zKSnXyarG+a6Pe2qRZShQpoCo",
-	"FQ9jKbjIVRcm0FqgcZtWlHvBIDiEVJheivB5VmjmIDgJDhvgQ5LELB6GNCtvN7UZFaa/l2FaEwyDw3JL",
-	"nzMOhK9AGOC00YhVNy0Fko48z3SHmvco9aWIC6S+4bAHsWTVdYg5/VuTSNgVbILktkL3rmiN8XIuBTeq",
-	"Ztr1eUikZEb6fzf99NFmKcGD34iFvjMG3+l2u77jgl/Hxcbv6+DcFtA+Nze+KErLsk0fAoxntOaozB3A",
-	"nqHopFascJ8HzWwsAOvf+9/voFyuN45cJo9zJpV2bcbAFAgZUTkGpkEKEwmacHOAPDQbOCZdtR0YplCB",
-	"I6jbIsGh20ypTb8ADoKRGfE5Knou5JLICEfOjYKMFZm8npSb11msIfaCQ2MjNtPVMS28Is+s+u815YoJ",
-	"rsBY1sxehSKwVf6shUjUGILNTDYAwdHIqh1Ne4o3HJ9Zlhr2Wb+aUHBQm/Ghzwt3IY3rddvv4isdoynQ",
-	"RFEgM5HrppDdRm1zDuj0pG6n2Avoqs1pXnLRav9m8ZmSW9ugocncGB1mzEQXfZ1ueXgD9vbcUOZuYPJ3",
-	"Wu5ks3nrGcrn1uZ+qcCQFplKK+AHDTJV8liMGYH43OToxviNyFhpokxV3WMDUITxIkbu0mNZR1cOVDaF",
-	"t+NMgVBlF6vlJd8ITMfOG7f7aOabWailtNWgibAJCylXJlKWaVFGwpjCoOttRanlctklZrgr5KJX0Kre",
-	"txev336cvu0Mul4VkTTTJqlvh5jLKdwNTLws4weWu1Ta20Rn0O13PaQWGeUkY87YGXa97hArH6JjE4x7",
-	"d4PeQ/0ubd1Dx1G9h+K51rqH2G3Tq/oFyufd5WE9pVc/0lu7eycXb0rWN66TCfuIpx15r7bC3nOCls16",
-	"7Z0lWr7PuahgC9H7vF1aYP7NsebUMU2oUmDScJ8Hr23PpHO9yugYNtsmgbVXwoGmmV6ZlY3pfuKg8vpC",
-	"03BcxlFoh1EDXkRb3G5HS59vROj2m5etgNmMjdWzpQIPN2Kj2+y9b0ww7xHMMUwXJLTlVCBSNcaZ4zxD",
-	"NA6s2VdgeBE5Y6dhi613dgPP251Umeu/JamTh3Nov3VYluKyKjWRlykr7xftlo0si7uIqqP0Gs/NDEl/",
-	"P0mrC2eIhvuJ6lcOhmK0n6K6PkKC/jMIGk1XJBmc7SfZbLCvXefoOVLbdVFqaAfPknj5QtOQPEN4O+5e",
-	"DOkzhLJxUW9aGFXL0UDRs8sSTRYIlxtPbZVzs+fRbrNtYuC2ri0/3yCi2gbK5xvETGUkamF5u7aSdMGE",
-	"uZXlUSYYN48a2oFIpKr7YOetu+lqo2oyHVTJUITGw+xE68lzkifaGTsh73AhddwZOe5Ww6oRsSyteWrc",
-	"egFV0wemlUayjhKYJhKlO/3AtFpvKnFuHbOEH1UkLYwvEgq2BYXoYiqwtsa6dQW8qZz1zfr/AgAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }
