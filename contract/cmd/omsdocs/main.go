@@ -19,6 +19,7 @@ import (
 	"os/signal"
 
 	"github.com/oms-contract/stoptask/contract/docsite"
+	"github.com/oms-contract/stoptask/contract/gates"
 )
 
 func main() {
@@ -39,7 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	spec := fs.String("spec", "openapi.yaml", "OpenAPI document to publish")
 	out := fs.String("out", "", "output directory for index.html, openapi.yaml and openapi.json (required), e.g. _site")
-	validate := fs.Bool("validate", false, "only validate -spec with kin-openapi, every example against its schema (the Go half of make lint), and build nothing")
+	validate := fs.Bool("validate", false, "only validate -spec with kin-openapi, every example (headers' included) against its schema (the Go half of make lint), and build nothing")
 	nodeModules := fs.String("node-modules", "node_modules", "node_modules directory filled by 'npm ci'")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `omsdocs builds the offline API reference site.
@@ -69,7 +70,7 @@ Flags:
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	if *validate {
-		if err := docsite.Validate(ctx, *spec); err != nil {
+		if err := gates.Lint(ctx, *spec); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "omsdocs: %s is valid (kin-openapi, examples included)\n", *spec)
