@@ -1,29 +1,34 @@
-// Package contract checks HTTP traffic against the StopTask contract
-// (openapi.yaml, embedded in package gen) and says, in terms a person can act
-// on, how an exchange broke it.
+// Package contract checks HTTP traffic against the OMS contract
+// (openapi.yaml, embedded in package gen/spec, or any spec file given with
+// WithSpecFile) and says, in terms a person can act on, how an exchange
+// broke it.
 //
-// One Validator, built once with New, serves every use:
+// The package is a thin layer over kin-openapi: routing is its gorillamux
+// router and validation is openapi3filter, built once per Validator with
+// IncludeResponseStatus and MultiError set and reused for every exchange.
+// What kin-openapi cannot do is added in small adapters, each with a test:
 //
-//   - Transport validates the calls of a client (strict: the call fails with
-//     an *ExchangeError; record: the call goes through and a Recorder or a
-//     report function gets the violations);
-//   - Middleware validates the exchanges of a server and answers bad
-//     requests in the contract's Error shape;
-//   - Proxy sits between any client and an OMS endpoint and logs violations
-//     as JSON lines.
+//   - telling an unknown host from an unknown path, and matching a server
+//     behind TLS termination (matchServer);
+//   - checking a credential header's form against the schema the spec gives
+//     it in x-oms-value and x-oms-headers (authenticate);
+//   - an empty body on a response declared without content, one value per
+//     declared response header, UTF-8 bodies, decoding Content-Encoding
+//     before validation (ValidateResponse, decodeBody);
+//   - holding answers to requests that match no operation to the error
+//     shape the spec's 404 answer declares (ValidateResponse on an unrouted
+//     Exchange).
 //
-// An answer to a request that matches no operation (unknown server, path or
-// method) is held to the error shape the contract's error responses share,
-// with Validator.ValidateErrorAnswer: a 4xx, application/json, one
-// X-Request-Id and an Error body. All three of the above apply it.
+// Every fact the tools act on is read from the spec: the error code that
+// answers an invalid parameter (x-oms-error-code on the parameter, or on the
+// operation for anything else), the code of the answers the gateway makes
+// itself (x-oms-error-code on a response), the request ID header (the
+// header every documented response requires), the limits of credentials.
 //
-// JSON is held to RFC 8259 where kin-openapi is lenient, on every answer: a
-// JSON body is exactly one JSON value (nothing after it) in UTF-8, under a
-// single, well-formed Content-Type with no charset but utf-8. The answer to
-// a HEAD request carries no body, so none is required of it.
-//
-// Violations never carry credentials; RedactHeaders makes headers safe to
-// log, and SecretValues lists the values to scrub from anything else. Server
-// URLs with user info are refused, and server URLs are printed without it. The validator checks authentication for form only and does not
-// verify signatures: it holds no secret key.
+// One Validator serves every use: Transport validates a client's calls,
+// Middleware validates a server's exchanges and answers bad requests in the
+// contract's Error shape, in the gateway's order (route, authenticate,
+// validate parameters), and Proxy sits between any client and an endpoint
+// and logs violations as JSON lines. Records never carry credentials:
+// secrets are scrubbed by header name and by value (Scrubber).
 package contract

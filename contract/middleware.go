@@ -2,77 +2,101 @@ package contract
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-
-	"github.com/oms-contract/stoptask/gen"
 )
+
+type requestIDKey struct{}
+
+// RequestID is the request ID the middleware gave the request in ctx, for
+// handlers that build their own answers (the generated strict server's
+// response objects carry it as a header field).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// WriteError answers with the contract's error shape: status, a JSON body
+// {"error_code", "error_msg"}, and the request ID header already on w. The
+// message is the spec's example message for code, followed by detail.
+func (v *Validator) WriteError(w http.ResponseWriter, status int, code, detail string) {
+	msg := v.Message(code)
+	if detail != "" {
+		msg = strings.TrimSuffix(msg, ".") + ": " + detail
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Del("Content-Length")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error_code": code, "error_msg": msg})
+}
+
+// ParamErrorHandler answers a parameter the generated std-http server could
+// not bind with 400 and the parameter's x-oms-error-code (the operation's
+// when the parameter is unknown), in the Error shape instead of the
+// generated default's text/plain. Pass it as the ErrorHandlerFunc of
+// gen.StdHTTPServerOptions and the RequestErrorHandlerFunc of
+// gen.StrictHTTPServerOptions.
+func (v *Validator) ParamErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
+	// kin-openapi finds the same fault in the request, and its typed error
+	// names the parameter: no need to read the generated error's type.
+	x, vs := v.ValidateRequest(r.Context(), r, nil)
+	code := ""
+	if x.Route() != nil {
+		_, code = v.answer(x, vs)
+	}
+	v.WriteError(w, http.StatusBadRequest, code, err.Error())
+}
 
 // MiddlewareOption configures Middleware.
 type MiddlewareOption func(*middleware)
 
-// WithStrictResponses makes a response that breaks the contract reach the
-// client as 500 with OMS.0159 instead of as it is. Use it in tests and
-// mocks, where a contract bug must be loud.
+// WithStrictResponses turns an answer that breaks the contract into the
+// gateway's 502 (the code documented on 502 responses), as a gateway does
+// with a backend that answers off its contract.
 func WithStrictResponses() MiddlewareOption {
 	return func(m *middleware) { m.strict = true }
 }
 
-// WithViolationHandler calls fn for every exchange with violations, request
-// or response ones, after the answer is decided. fn may be called
-// concurrently.
-func WithViolationHandler(fn func(*http.Request, Record)) MiddlewareOption {
-	return func(m *middleware) { m.report = append(m.report, fn) }
-}
-
-// WithRequestBodyLimit caps the request body the middleware reads (the
-// validator's limit by default). A longer body is answered with 400
-// OMS.0064 and never reaches the handler.
-func WithRequestBodyLimit(n int64) MiddlewareOption {
-	return func(m *middleware) {
-		if n > 0 {
-			m.limit = n
-		}
-	}
+// WithViolationHandler calls fn with every exchange that broke the
+// contract, the request's included.
+func WithViolationHandler(fn func(Record)) MiddlewareOption {
+	return func(m *middleware) { m.report = fn }
 }
 
 type middleware struct {
 	v      *Validator
-	strict bool
-	limit  int64
-	report []func(*http.Request, Record)
 	next   http.Handler
+	strict bool
+	report func(Record)
 }
 
-// Middleware validates the exchanges of a server. It is a
-// func(http.Handler) http.Handler, so it also fits gen.MiddlewareFunc and
-// gen.StdHTTPServerOptions.Middlewares; wrap the whole handler to catch
-// unknown paths too.
+// Middleware validates every exchange of the wrapped handler and answers
+// in the gateway's order, in the contract's Error shape, before the handler
+// runs: a request that matches no server, path or method gets 404 (the code
+// documented on 404 responses), one without valid credentials 401 (the 401
+// code), an invalid parameter 400 with the parameter's x-oms-error-code,
+// anything else wrong 400 with the operation's. Every answer carries the
+// request ID header, kept from outer layers or made here.
 //
-// A request that breaks the contract never reaches the handler; it is
-// answered in the contract's Error shape, with X-Request-Id (the one an
-// outer layer already set on the ResponseWriter, else a fresh one):
-//
-//   - 404 APIGW.0101 for a path (or server prefix) with no operation;
-//   - 405 APIGW.0101 with an Allow header for a known path and another
-//     method. 405 is not in the contract, because the contract describes
-//     operations and this request names none; it is what HTTP requires;
-//   - 401 APIGW.0301 when credentials are missing or malformed;
-//   - 400 OMS.0054 when task_id is wrong, else 400 OMS.0064.
-//
-// The handler's response is buffered and validated before it is sent; in
-// strict mode a violation turns it into 500 OMS.0159. The handler sees the
-// headers outer layers set on the ResponseWriter, so an X-Request-Id set
-// there is kept in every answer, the handler's and the middleware's.
-//
-// For a server-side validator, add the base path with WithServer("/") or
-// WithServer("/prefix") unless clients reach the server at a host declared
-// in the spec. The scheme is not matched for a request as a server
-// receives it: behind a TLS-terminating load balancer it sees plain http
-// for the declared https server.
+// Build v with WithServer("/") (or "/prefix") unless clients reach the
+// server at a host the spec declares; otherwise every request is answered
+// 404 as unknown.
 func Middleware(v *Validator, opts ...MiddlewareOption) func(http.Handler) http.Handler {
-	proto := middleware{v: v, limit: v.maxBody}
+	proto := middleware{v: v}
 	for _, o := range opts {
 		o(&proto)
 	}
@@ -84,126 +108,92 @@ func Middleware(v *Validator, opts ...MiddlewareOption) func(http.Handler) http.
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body []byte
-	if r.Body != nil && r.Body != http.NoBody {
-		b, rest, err := readLimited(r.Body, m.limit)
-		if err != nil {
-			gen.WriteError(w, http.StatusBadRequest, gen.CodeInvalidParameters, "The request body cannot be read.", w.Header().Get(gen.HeaderRequestID))
-			return
+	if h := m.v.requestID; h != "" {
+		id := w.Header().Get(h)
+		if id == "" {
+			id = newRequestID()
+			w.Header().Set(h, id)
 		}
-		if rest != nil {
-			vs := Violations{{Direction: DirectionRequest, Kind: KindBody,
-				Reason: "the request body exceeds the size limit"}}
-			m.answerRequest(w, r, Exchange{}, vs)
-			return
-		}
-		body = b
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	}
-
-	ex, vs := m.v.ValidateRequest(r.Context(), r, body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.v.maxBody))
+	x, vs := m.v.ValidateRequest(r.Context(), r, body)
+	if err != nil && len(vs) == 0 {
+		vs = Violations{{Operation: x.Operation(), Direction: DirectionRequest, Kind: KindRequest, Reason: "the body cannot be read: " + err.Error()}}
+	}
 	if len(vs) > 0 {
-		m.answerRequest(w, r, ex, vs)
+		status, code := m.v.answer(x, vs)
+		rec := &recordingWriter{ResponseWriter: w}
+		m.v.WriteError(rec, status, code, firstReason(vs, status))
+		m.emit(r, rec.status, w.Header(), nil, vs)
 		return
 	}
-
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	// The handler starts from the headers outer layers already set (a
-	// request ID, CORS, ...), as it would without the middleware: that is
-	// what the client receives, so that is what is validated, and it lets
-	// gen.ParamErrorHandler reuse an outer X-Request-Id.
 	bw := &bufferedWriter{header: w.Header().Clone()}
-	if bw.header == nil {
-		bw.header = make(http.Header)
-	}
 	m.next.ServeHTTP(bw, r)
 	if bw.status == 0 {
 		bw.status = http.StatusOK
 	}
-
-	rv := ex.ValidateResponse(r.Context(), bw.status, bw.header, bw.buf.Bytes())
-	if len(rv) == 0 {
-		bw.flushTo(w)
-		return
-	}
-	rec := newRecord(r, bw.status, bw.header, rv)
-	if m.strict {
-		msg := "System error: the server's answer broke the contract: " + summary(rv)
-		gen.WriteError(w, http.StatusInternalServerError, gen.CodeSystemError, msg, bw.header.Get(gen.HeaderRequestID))
+	rv := x.ValidateResponse(r.Context(), bw.status, bw.header, bw.buf.Bytes())
+	if len(rv) > 0 && m.strict {
+		m.v.WriteError(w, http.StatusBadGateway, m.v.StatusCode(http.StatusBadGateway), "the server's answer broke the contract")
 	} else {
-		bw.flushTo(w)
+		for k, vals := range bw.header {
+			w.Header()[k] = vals
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.buf.Bytes())
 	}
-	m.emit(r, rec)
+	if len(rv) > 0 {
+		m.emit(r, bw.status, bw.header, bw.buf.Bytes(), rv)
+	}
 }
 
-func (m *middleware) answerRequest(w http.ResponseWriter, r *http.Request, ex Exchange, vs Violations) {
-	status, code := http.StatusBadRequest, gen.CodeInvalidParameters
-	var msg string
+// answer chooses the status and code for a refused request, in the
+// gateway's order: route, authenticate, then parameters.
+func (v *Validator) answer(x *Exchange, vs Violations) (int, string) {
 	switch {
-	case vs.Has(KindServer) || vs.Has(KindPath):
-		status, code = http.StatusNotFound, gen.CodeGatewayAPINotFound
-		msg = "The API does not exist or has not been published in the environment."
-	case vs.Has(KindMethod):
-		status, code = http.StatusMethodNotAllowed, gen.CodeGatewayAPINotFound
-		w.Header().Set("Allow", strings.Join(ex.Allow(), ", "))
-		msg = "The API does not exist for method " + r.Method + "; allowed: " + strings.Join(ex.Allow(), ", ") + "."
+	case vs.Has(KindServer, KindPath, KindMethod):
+		return http.StatusNotFound, v.StatusCode(http.StatusNotFound)
 	case vs.Has(KindAuth):
-		status, code = http.StatusUnauthorized, gen.CodeGatewayAuthFailed
-		msg = "Incorrect IAM authentication information: " + summary(only(vs, KindAuth))
-	default:
-		for _, v := range vs {
-			if v.Name == "task_id" {
-				code = gen.CodeInvalidTaskID
+		return http.StatusUnauthorized, v.StatusCode(http.StatusUnauthorized)
+	}
+	for _, vi := range vs {
+		if vi.code != "" {
+			return http.StatusBadRequest, vi.code
+		}
+	}
+	return http.StatusBadRequest, ErrorCode(x.Route().Operation.Extensions)
+}
+
+// firstReason is the reason of the violation that decided the answer.
+func firstReason(vs Violations, status int) string {
+	want := map[int][]Kind{http.StatusNotFound: {KindServer, KindPath, KindMethod}, http.StatusUnauthorized: {KindAuth}}[status]
+	for _, vi := range vs {
+		if one := (Violations{vi}); len(want) == 0 || one.Has(want...) {
+			if vi.Name != "" && vi.Kind == KindParameter {
+				return "invalid " + vi.Name
 			}
-		}
-		if code == gen.CodeInvalidTaskID {
-			msg = "Invalid task ID: " + summary(vs)
-		} else {
-			msg = "Invalid request parameters: " + summary(vs)
+			return vi.Reason
 		}
 	}
-	// An X-Request-Id an outer layer set is the one it logs; keep it.
-	gen.WriteError(w, status, code, msg, w.Header().Get(gen.HeaderRequestID))
-	m.emit(r, newRecord(r, status, w.Header(), vs))
+	return ""
 }
 
-func (m *middleware) emit(r *http.Request, rec Record) {
-	for _, fn := range m.report {
-		fn(r, rec)
+func (m *middleware) emit(r *http.Request, status int, h http.Header, body []byte, vs Violations) {
+	if m.report != nil {
+		m.report(newRecord(r, status, h, body, vs, m.v.requestID))
 	}
 }
 
-// summary renders violations for an error_msg: kind, name or pointer, and
-// reason, without the operation and direction the client already knows.
-func summary(vs Violations) string {
-	var b strings.Builder
-	for i, v := range vs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		if v.Name != "" {
-			b.WriteString(v.Name)
-			b.WriteString(": ")
-		} else if v.Pointer != "" {
-			b.WriteString(v.Pointer)
-			b.WriteString(": ")
-		}
-		b.WriteString(v.Reason)
-	}
-	return b.String()
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
 }
 
-func only(vs Violations, k Kind) Violations {
-	var out Violations
-	for _, v := range vs {
-		if v.Kind == k {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func (w *recordingWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
-// bufferedWriter holds a handler's answer until it is validated. Its
-// header starts as a copy of the real writer's.
+// bufferedWriter holds the handler's answer until it is validated.
 type bufferedWriter struct {
 	header http.Header
 	status int
@@ -213,8 +203,7 @@ type bufferedWriter struct {
 func (b *bufferedWriter) Header() http.Header { return b.header }
 
 func (b *bufferedWriter) WriteHeader(code int) {
-	// 1xx answers are interim; only the final status counts.
-	if b.status == 0 && code >= 200 {
+	if b.status == 0 {
 		b.status = code
 	}
 }
@@ -224,25 +213,4 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 		b.status = http.StatusOK
 	}
 	return b.buf.Write(p)
-}
-
-func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
-	if b.status < 100 || b.status > 999 {
-		// net/http would panic on it; the validator has already reported it.
-		gen.WriteError(w, http.StatusInternalServerError, gen.CodeSystemError, "System error.", b.header.Get(gen.HeaderRequestID))
-		return
-	}
-	// b.header started as a copy of w's: it is the whole header the
-	// handler meant to send, deletions included.
-	h := w.Header()
-	for k := range h {
-		if _, ok := b.header[k]; !ok {
-			delete(h, k)
-		}
-	}
-	for k, v := range b.header {
-		h[k] = v
-	}
-	w.WriteHeader(b.status)
-	_, _ = b.buf.WriteTo(w)
 }

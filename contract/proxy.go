@@ -1,129 +1,101 @@
 package contract
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"time"
 )
 
 // ProxyOption configures a Proxy.
-type ProxyOption func(*proxyConfig) error
+type ProxyOption func(*Proxy)
 
-type proxyConfig struct {
+// WithProxyTransport sets the transport to the upstream, for custom TLS
+// (NewUpstreamTransport by default).
+func WithProxyTransport(rt http.RoundTripper) ProxyOption {
+	return func(p *Proxy) { p.base = rt }
+}
+
+// WithProxyCoverage counts every exchange in c.
+func WithProxyCoverage(c *Coverage) ProxyOption {
+	return func(p *Proxy) { p.cov = c }
+}
+
+// NewUpstreamTransport is the proxy's default transport to its upstream:
+// it keeps up to idle connections open per host, so that concurrent
+// clients reuse connections instead of leaving one in TIME-WAIT per
+// exchange (http.DefaultTransport keeps 2), with timeouts on each step.
+func NewUpstreamTransport(idle int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = idle, idle
+	t.ResponseHeaderTimeout = 60 * time.Second
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return t
+}
+
+// Proxy is a validating reverse proxy. It forwards every request and answer
+// unchanged and writes one JSON line (a Record) per exchange that broke the
+// contract. When the upstream gives no complete answer (unreachable, reset,
+// cut short, timed out) the client gets the gateway's documented answer,
+// 502 or 504 in the Error shape with a request ID, and the log a line.
+type Proxy struct {
 	v    *Validator
 	base http.RoundTripper
+	cov  *Coverage
+	rp   *httputil.ReverseProxy
+	mu   sync.Mutex
+	enc  *json.Encoder
 }
 
-// WithProxyValidator sets the validator. It must route the upstream: build it
-// with WithServer(upstream) unless the upstream is a host the spec declares.
-// The default is New(WithServer(upstream)).
-func WithProxyValidator(v *Validator) ProxyOption {
-	return func(c *proxyConfig) error {
-		if v == nil {
-			return fmt.Errorf("contract: nil validator")
-		}
-		c.v = v
-		return nil
-	}
-}
-
-// WithProxyTransport sets the transport to the upstream
-// (http.DefaultTransport by default), for custom TLS or timeouts.
-func WithProxyTransport(rt http.RoundTripper) ProxyOption {
-	return func(c *proxyConfig) error {
-		if rt == nil {
-			return fmt.Errorf("contract: nil transport")
-		}
-		c.base = rt
-		return nil
-	}
-}
-
-// Proxy is a validating reverse proxy. Put it between any client, in any
-// language, and an OMS endpoint: it forwards every request and response
-// unchanged (apart from the Host header and hop-by-hop headers, as any
-// proxy must) and writes one JSON line per exchange that broke the
-// contract. Lines are Records: time, method, path, status, request_id,
-// violations and the redacted headers. Tokens, keys and signatures never
-// reach the log.
-//
-// A client that signs the Host header with AK/SK must sign the upstream's
-// host, not the proxy's; the SDKs do not sign Host by default.
-type Proxy struct {
-	rp *httputil.ReverseProxy
-}
-
-// NewProxy returns a proxy to upstream (e.g. https://oms.cn-north-4.myhuaweicloud.com
-// or http://127.0.0.1:8080/prefix) that logs violations to log. Writes to
-// log are serialized.
-//
-// upstream must not carry user info (http://user:password@host): OMS takes
-// credentials in headers, which the proxy forwards as the client sent them,
-// and a URL is printed in errors and logs. The error for one does not
-// repeat the user info.
-func NewProxy(upstream string, log io.Writer, opts ...ProxyOption) (*Proxy, error) {
-	if hasUserInfo(upstream) {
-		return nil, fmt.Errorf("contract: upstream %q must not carry user info (credentials); send them in headers", RedactURL(upstream))
-	}
+// NewProxy returns a proxy to upstream that validates with v and logs to
+// log. v must match the upstream: build it with WithServer(upstream) unless
+// the upstream is a host the spec declares.
+func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption) (*Proxy, error) {
 	u, err := url.Parse(upstream)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			// url.Error quotes the URL; say it once, through the same
-			// redaction as every other server URL.
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("contract: upstream %q: %w", RedactURL(upstream), err)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host and no user info", RedactURL(upstream))
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host", RedactURL(upstream))
-	}
-	if log == nil {
-		return nil, fmt.Errorf("contract: nil log writer")
-	}
-	c := proxyConfig{base: http.DefaultTransport}
+	p := &Proxy{v: v, base: NewUpstreamTransport(64), enc: json.NewEncoder(log)}
 	for _, o := range opts {
-		if err := o(&c); err != nil {
-			return nil, err
-		}
+		o(p)
 	}
-	if c.v == nil {
-		if c.v, err = New(WithServer(upstream)); err != nil {
-			return nil, err
-		}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+		Transport:    NewTransport(v, p.base, WithReport(p.log), WithCoverage(p.cov)),
+		ErrorHandler: p.upstreamFailed,
 	}
-	lw := &lineWriter{enc: json.NewEncoder(log)}
-	t := NewTransport(c.v, c.base, WithMode(ModeRecord), WithReport(lw.write))
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			// SetURL also points the Host header at the upstream, which
-			// a virtual-hosted endpoint needs. No X-Forwarded-* are
-			// added: the traffic is forwarded as the client sent it.
-			pr.SetURL(u)
-		},
-		Transport: t,
-	}
-	return &Proxy{rp: rp}, nil
+	return p, nil
 }
 
 // ServeHTTP forwards the request and validates the exchange.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.rp.ServeHTTP(w, r) }
 
-// lineWriter writes Records as JSON lines, one at a time.
-type lineWriter struct {
-	mu  sync.Mutex
-	enc *json.Encoder
+// upstreamFailed answers a request the upstream gave no complete answer to.
+// The transport has already logged the exchange.
+func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the client went away; there is no one to answer
+	}
+	status := http.StatusBadGateway
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		status = http.StatusGatewayTimeout
+	}
+	if h := p.v.requestID; h != "" {
+		w.Header().Set(h, newRequestID())
+	}
+	p.v.WriteError(w, status, p.v.StatusCode(status), "the upstream gave no complete answer")
 }
 
-func (l *lineWriter) write(rec Record) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	// A failing log writer must not fail the traffic; the proxy has no
-	// better place to report it.
-	_ = l.enc.Encode(rec)
+func (p *Proxy) log(rec Record) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_ = p.enc.Encode(rec) // a failing log must not fail the traffic
 }

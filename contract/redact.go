@@ -2,22 +2,25 @@ package contract
 
 import (
 	"net/http"
-	"slices"
+	"net/url"
 	"strings"
 
-	"github.com/oms-contract/stoptask/gen"
+	"github.com/oms-contract/stoptask/gen/signer"
 )
 
-// isSecretHeader reports whether a header's value is a credential: a token,
-// a signature, a key, a cookie. The list errs on the side of redacting.
+// Redacted replaces every secret this package prints.
+const Redacted = signer.Redacted
+
+// fragmentLen is the shortest piece of a secret that is scrubbed on its own:
+// a quoted or truncated token still leaks if 8 of its characters survive,
+// while shorter runs would match ordinary words.
+const fragmentLen = 8
+
+// isSecretHeader reports whether a header's value is a credential. It errs
+// on the side of redacting.
 func isSecretHeader(name string) bool {
-	switch http.CanonicalHeaderKey(name) {
-	case gen.HeaderAuthToken, gen.HeaderAuthorization, gen.HeaderSecurityToken,
-		"X-Subject-Token", "Proxy-Authorization", "Cookie", "Set-Cookie":
-		return true
-	}
 	n := strings.ToLower(name)
-	for _, w := range []string{"token", "secret", "password", "signature", "credential", "api-key", "apikey"} {
+	for _, w := range []string{"authorization", "token", "secret", "password", "signature", "credential", "cookie", "api-key", "apikey"} {
 		if strings.Contains(n, w) {
 			return true
 		}
@@ -25,83 +28,117 @@ func isSecretHeader(name string) bool {
 	return false
 }
 
-// RedactHeaders returns a copy of h that is safe to log: the values of
-// credential headers (X-Auth-Token, X-Security-Token, X-Subject-Token,
-// cookies, anything named like a token, secret, password, signature or API
-// key) are replaced by "[REDACTED]". A well-formed SDK-HMAC-SHA256
-// Authorization keeps its SignedHeaders, which help debug a signature
-// mismatch, but loses its access key and signature; any other Authorization
-// is redacted whole. h itself is not modified; nil gives nil.
-func RedactHeaders(h http.Header) http.Header {
+// SecretValues lists the credential values in h: those of every header
+// named like a credential and, for an SDK-HMAC-SHA256 Authorization, its
+// bare signature and access key too.
+func SecretValues(h http.Header) []string {
+	var out []string
+	for name, vals := range h {
+		if !isSecretHeader(name) {
+			continue
+		}
+		for _, v := range vals {
+			out = append(out, v)
+			if a, err := signer.ParseAuthorization(v); err == nil {
+				out = append(out, a.Signature, a.Access)
+			}
+		}
+	}
+	return out
+}
+
+// Scrubber removes secrets from anything recorded: each secret's value and
+// any piece of it of fragmentLen characters or more. It is the one redaction
+// of the package: records, violation reasons, logs and reports go through it.
+type Scrubber struct {
+	whole []string            // secrets too short to be cut into fragments
+	grams map[string]struct{} // every fragmentLen-long piece of the others
+}
+
+// NewScrubber returns a Scrubber for secrets; blank and very short values
+// (under 4 characters) are ignored.
+func NewScrubber(secrets ...string) *Scrubber {
+	s := &Scrubber{grams: map[string]struct{}{}}
+	for _, v := range secrets {
+		v = strings.TrimSpace(v)
+		switch {
+		case len(v) < 4:
+		case len(v) < fragmentLen:
+			s.whole = append(s.whole, v)
+		default:
+			for i := 0; i+fragmentLen <= len(v); i++ {
+				s.grams[v[i:i+fragmentLen]] = struct{}{}
+			}
+		}
+	}
+	return s
+}
+
+// String returns text with every secret, and every fragment of one,
+// replaced by Redacted.
+func (s *Scrubber) String(text string) string {
+	if len(s.grams) > 0 {
+		var b strings.Builder
+		written, runStart, runEnd := 0, 0, -1 // text[runStart:runEnd] is secret
+		flush := func() {
+			b.WriteString(text[written:runStart] + Redacted)
+			written = runEnd
+		}
+		for i := 0; i+fragmentLen <= len(text); i++ {
+			if _, ok := s.grams[text[i:i+fragmentLen]]; !ok {
+				continue
+			}
+			if i > runEnd {
+				if runEnd >= 0 {
+					flush()
+				}
+				runStart = i
+			}
+			runEnd = i + fragmentLen
+		}
+		if runEnd >= 0 {
+			flush()
+			b.WriteString(text[written:])
+			text = b.String()
+		}
+	}
+	for _, w := range s.whole {
+		text = strings.ReplaceAll(text, w, Redacted)
+	}
+	return text
+}
+
+// Header returns a copy of h with credential headers redacted by name and
+// every other value scrubbed by value.
+func (s *Scrubber) Header(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
 	out := make(http.Header, len(h))
 	for name, vals := range h {
-		if !isSecretHeader(name) {
-			out[name] = append([]string(nil), vals...)
-			continue
-		}
-		red := make([]string, len(vals))
+		out[name] = make([]string, len(vals))
 		for i, v := range vals {
-			red[i] = gen.Redacted
-			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
-				if sig, err := gen.ParseAuthorization(v); err == nil {
-					red[i] = gen.SignAlgorithm + " Access=" + gen.Redacted +
-						", SignedHeaders=" + strings.Join(sig.SignedHeaders, ";") +
-						", Signature=" + gen.Redacted
-				}
+			if isSecretHeader(name) {
+				out[name][i] = Redacted
+			} else {
+				out[name][i] = s.String(v)
 			}
 		}
-		out[name] = red
 	}
 	return out
 }
 
-// minSecretLen is the shortest value SecretValues lists: replacing a
-// shorter one in a message could mangle ordinary words, and no real token,
-// key or signature is that short.
-const minSecretLen = 6
-
-// SecretValues lists the values in h that must never be printed: those of
-// every header RedactHeaders redacts (X-Auth-Token, X-Security-Token,
-// Authorization, cookies, anything named like a token, secret, password,
-// signature or API key), and, for a well-formed SDK-HMAC-SHA256
-// Authorization, its bare Signature and access key as well, since a
-// message may quote them on their own. Values are trimmed, values shorter
-// than 6 bytes are left out, and the list has no duplicates and is sorted
-// longest first, so that replacing the values in order never leaves part
-// of a longer one behind.
-//
-// The validator scrubs violation reasons with it; use it to scrub, or to
-// scan for leaks, anything else built from a request: a report, a log line,
-// an error message.
-func SecretValues(h http.Header) []string {
-	var out []string
-	add := func(s string) {
-		if s = strings.TrimSpace(s); len(s) >= minSecretLen {
-			out = append(out, s)
+// RedactURL returns raw without user info, for printing.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.LastIndexByte(raw, '@'); i >= 0 {
+			return Redacted + raw[i:]
 		}
+		return raw
 	}
-	for name, vals := range h {
-		if !isSecretHeader(name) {
-			continue
-		}
-		for _, val := range vals {
-			add(val)
-			if http.CanonicalHeaderKey(name) == gen.HeaderAuthorization {
-				if sig, err := gen.ParseAuthorization(val); err == nil {
-					add(sig.Signature)
-					add(sig.Access)
-				}
-			}
-		}
+	if u.User != nil {
+		u.User = url.User(Redacted)
 	}
-	slices.SortFunc(out, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	return slices.Compact(out)
+	return u.String()
 }

@@ -2,107 +2,79 @@ package contract
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/oms-contract/stoptask/gen"
 )
 
+// maxRecordedBody is how much of a response body a Record keeps.
+const maxRecordedBody = 1024
+
 // Record is one exchange that broke the contract, as the transport, the
-// middleware and the proxy report it. It is safe to log: headers are
-// passed through RedactHeaders and violations never hold credentials.
+// middleware and the proxy report it. Every field is scrubbed of the
+// exchange's secrets (see Scrubber) before anyone sees it.
 type Record struct {
-	// Time is when the exchange finished.
-	Time time.Time `json:"time"`
-	// Method and Path identify the request; the query is left out.
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	// Status is the response status, zero if there was no response.
-	Status int `json:"status,omitempty"`
-	// RequestID is the response's X-Request-Id, to quote to support.
-	RequestID string `json:"request_id,omitempty"`
+	Time      time.Time `json:"time"`
+	Method    string    `json:"method"`
+	Path      string    `json:"path"` // without the query
+	Status    int       `json:"status,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
 	// Violations found in the request and the response.
-	Violations Violations `json:"violations"`
-	// RequestHeaders and ResponseHeaders, redacted.
+	Violations      Violations  `json:"violations"`
 	RequestHeaders  http.Header `json:"request_headers,omitempty"`
 	ResponseHeaders http.Header `json:"response_headers,omitempty"`
+	// Body is the start of the response body, as the client reads it.
+	Body string `json:"body,omitempty"`
 }
 
-func newRecord(req *http.Request, status int, respHeader http.Header, vs Violations) Record {
-	r := Record{
-		Time:           time.Now().UTC(),
-		Method:         req.Method,
-		Status:         status,
-		Violations:     vs,
-		RequestHeaders: RedactHeaders(req.Header),
+func newRecord(req *http.Request, status int, respHeader http.Header, body []byte, vs Violations, requestIDHeader string) Record {
+	s := NewScrubber(append(SecretValues(req.Header), SecretValues(respHeader)...)...)
+	r := Record{Time: time.Now().UTC(), Method: req.Method, Path: s.String(req.URL.EscapedPath()), Status: status,
+		RequestHeaders: s.Header(req.Header), ResponseHeaders: s.Header(respHeader)}
+	if requestIDHeader != "" && respHeader != nil {
+		r.RequestID = s.String(respHeader.Get(requestIDHeader))
 	}
-	if req.URL != nil {
-		r.Path = req.URL.Path
-	}
-	if respHeader != nil {
-		r.RequestID = respHeader.Get(gen.HeaderRequestID)
-		r.ResponseHeaders = RedactHeaders(respHeader)
+	r.Body = s.String(strings.ToValidUTF8(string(body[:min(len(body), maxRecordedBody)]), "\uFFFD"))
+	for _, v := range vs {
+		v.Reason = s.String(v.Reason)
+		r.Violations = append(r.Violations, v)
 	}
 	return r
 }
 
-// Recorder collects Records for a report. It is safe for concurrent use.
+// Recorder collects Records. It is safe for concurrent use.
 type Recorder struct {
 	mu      sync.Mutex
 	records []Record
 }
 
-// Add appends a record; it has the signature WithReport and
-// WithViolationHandler want, through a method value.
-func (r *Recorder) Add(rec Record) {
-	r.mu.Lock()
-	r.records = append(r.records, rec)
-	r.mu.Unlock()
+// Add appends a record; pass rec.Add to WithReport or WithViolationHandler.
+func (rec *Recorder) Add(r Record) {
+	rec.mu.Lock()
+	rec.records = append(rec.records, r)
+	rec.mu.Unlock()
 }
 
 // Records returns a copy of the records so far, oldest first.
-func (r *Recorder) Records() []Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.records)
+func (rec *Recorder) Records() []Record {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.records)
 }
-
-// Violations returns every violation recorded so far, oldest first.
-func (r *Recorder) Violations() Violations {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var vs Violations
-	for _, rec := range r.records {
-		vs = append(vs, rec.Violations...)
-	}
-	return vs
-}
-
-// Mode says what a Transport does with a violation.
-type Mode int
-
-const (
-	// ModeStrict fails the call with an *ExchangeError. A request that
-	// breaks the contract is not sent.
-	ModeStrict Mode = iota
-	// ModeRecord lets the exchange through unchanged and only reports it.
-	ModeRecord
-)
 
 // ExchangeError is how a strict Transport fails a call that broke the
-// contract. It unwraps to Violations, so both of these work on the error a
-// client returns:
-//
-//	var xe *contract.ExchangeError; errors.As(err, &xe)
-//	var vs contract.Violations;     errors.As(err, &vs)
+// contract, and how any Transport fails one that got no complete answer.
+// It unwraps to Violations.
 type ExchangeError struct {
 	Record
 }
 
-// Error lists the violations.
 func (e *ExchangeError) Error() string {
 	return e.Method + " " + e.Path + ": " + e.Violations.Error()
 }
@@ -113,38 +85,32 @@ func (e *ExchangeError) Unwrap() error { return e.Violations }
 // TransportOption configures a Transport.
 type TransportOption func(*Transport)
 
-// WithMode sets the mode; the default is ModeStrict.
-func WithMode(m Mode) TransportOption {
-	return func(t *Transport) { t.mode = m }
-}
+// WithRecorder lets exchanges that break the contract through (record
+// mode) and adds them to rec. Without it or WithReport, the transport is
+// strict: such a call fails with an *ExchangeError, and a request that
+// breaks the contract is not sent.
+func WithRecorder(rec *Recorder) TransportOption { return WithReport(rec.Add) }
 
-// WithRecorder switches to ModeRecord and adds every exchange with
-// violations to rec.
-func WithRecorder(rec *Recorder) TransportOption {
-	return func(t *Transport) {
-		t.mode = ModeRecord
-		t.report = append(t.report, rec.Add)
-	}
-}
-
-// WithReport calls fn for every exchange with violations, in either mode.
-// fn may be called concurrently.
+// WithReport lets exchanges through (record mode) and calls fn with each
+// one that broke the contract. fn may be called concurrently.
 func WithReport(fn func(Record)) TransportOption {
 	return func(t *Transport) { t.report = append(t.report, fn) }
 }
 
-// Transport is an http.RoundTripper that validates every request and
-// response against the contract. Plug it into the generated client:
-//
-//	gen.NewClientWithResponses(url, gen.WithHTTPClient(&http.Client{Transport: t}))
-//
-// Bodies are read once, up to the validator's limit, and handed on intact:
-// the caller always gets the full response body.
+// WithCoverage counts every exchange in c.
+func WithCoverage(c *Coverage) TransportOption {
+	return func(t *Transport) { t.cov = c }
+}
+
+// Transport is an http.RoundTripper that validates every exchange. Bodies
+// are read once, up to the validator's limit, and handed on intact; a
+// compressed body (Content-Encoding gzip or deflate) is validated as the
+// client will read it, decoded.
 type Transport struct {
 	v      *Validator
 	base   http.RoundTripper
-	mode   Mode
 	report []func(Record)
+	cov    *Coverage
 }
 
 // NewTransport wraps base (http.DefaultTransport when nil).
@@ -160,98 +126,105 @@ func NewTransport(v *Validator, base http.RoundTripper, opts ...TransportOption)
 }
 
 // RoundTrip validates the request, sends it, and validates the response.
+// An answer that cannot be read whole (the connection was cut or reset) is
+// a recorded violation and an *ExchangeError in either mode.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	out := req
 	var body []byte
+	out := req
 	if req.Body != nil && req.Body != http.NoBody {
-		b, rest, err := readLimited(req.Body, t.v.maxBody)
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
 		if err != nil {
-			req.Body.Close()
 			return nil, err
 		}
-		body = b
-		// RoundTrip must not modify req: send a shallow copy that replays
-		// the bytes already read, followed by anything beyond the limit.
-		out = req.WithContext(req.Context())
-		out.Body = rest
-		if rest == nil {
-			req.Body.Close()
-			out.Body = io.NopCloser(bytes.NewReader(b))
-			out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-		}
+		out = req.Clone(req.Context())
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-
-	ex, vs := t.v.ValidateRequest(req.Context(), req, body)
-	if len(vs) > 0 && t.mode == ModeStrict {
-		if out.Body != nil {
-			out.Body.Close()
-		}
-		return nil, t.fail(newRecord(req, 0, nil, vs))
+	x, vs := t.v.ValidateRequest(req.Context(), req, body)
+	if len(vs) > 0 && len(t.report) == 0 {
+		return nil, t.fail(req, 0, nil, nil, vs)
 	}
-
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		if len(vs) > 0 {
-			t.emit(newRecord(req, 0, nil, vs))
-		}
+		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Kind: KindTransport, Reason: "no answer: " + err.Error()})
+		t.emit(req, 0, nil, nil, vs)
 		return nil, err
 	}
-
-	b, rest, err := readLimited(resp.Body, t.v.maxBody)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, t.v.maxBody+1))
 	if err != nil {
 		resp.Body.Close()
-		return nil, err
+		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindTransport,
+			Reason: "the answer was cut short: " + err.Error()})
+		return nil, t.fail(req, resp.StatusCode, resp.Header, b, vs)
 	}
-	if rest == nil {
+	if int64(len(b)) > t.v.maxBody {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindResponse,
+			Reason: fmt.Sprintf("the body exceeds %d bytes and was not validated", t.v.maxBody)})
+	} else {
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(b))
-	} else {
-		resp.Body = rest
+		decoded, err := decodeBody(resp.Header, b)
+		if err != nil {
+			vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindResponse, Reason: err.Error()})
+		} else {
+			vs = append(vs, x.ValidateResponse(req.Context(), resp.StatusCode, resp.Header, decoded)...)
+			b = decoded
+		}
 	}
-	if rv := ex.ValidateResponse(req.Context(), resp.StatusCode, resp.Header, b); len(rv) > 0 {
-		vs = append(vs, rv...)
+	if t.cov != nil {
+		t.cov.Add(x, resp.StatusCode, resp.Header, b)
 	}
 	if len(vs) == 0 {
 		return resp, nil
 	}
-	rec := newRecord(req, resp.StatusCode, resp.Header, vs)
-	if t.mode == ModeStrict {
+	if len(t.report) == 0 {
 		resp.Body.Close()
-		return nil, t.fail(rec)
+		return nil, t.fail(req, resp.StatusCode, resp.Header, b, vs)
 	}
-	t.emit(rec)
+	t.emit(req, resp.StatusCode, resp.Header, b, vs)
 	return resp, nil
 }
 
-func (t *Transport) fail(rec Record) error {
-	t.emit(rec)
-	return &ExchangeError{Record: rec}
-}
-
-func (t *Transport) emit(rec Record) {
+func (t *Transport) fail(req *http.Request, status int, h http.Header, body []byte, vs Violations) error {
+	rec := newRecord(req, status, h, body, vs, t.v.requestID)
 	for _, fn := range t.report {
 		fn(rec)
 	}
+	return &ExchangeError{Record: rec}
 }
 
-// readLimited reads up to limit+1 bytes of r. Within the limit it returns
-// the bytes and a nil rest, and the caller closes r. Beyond it, it returns
-// what it read (more than limit bytes, which the validator reports as too
-// large) and rest, a ReadCloser that replays those bytes and then the
-// remainder of r, so that nothing is lost for whoever reads on.
-func readLimited(r io.ReadCloser, limit int64) ([]byte, io.ReadCloser, error) {
-	if r == nil || r == http.NoBody {
-		return nil, nil, nil
+func (t *Transport) emit(req *http.Request, status int, h http.Header, body []byte, vs Violations) {
+	if len(vs) > 0 && len(t.report) > 0 {
+		_ = t.fail(req, status, h, body, vs)
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+}
+
+// decodeBody undoes the answer's Content-Encoding, as the client reading it
+// will; an encoding it cannot undo is an error that says so.
+func decodeBody(h http.Header, body []byte) ([]byte, error) {
+	var r io.Reader
+	var err error
+	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return body, nil
+	case "gzip", "x-gzip":
+		r, err = gzip.NewReader(bytes.NewReader(body))
+	case "deflate": // HTTP's deflate is the zlib format (RFC 9110 8.4.1.2)
+		r, err = zlib.NewReader(bytes.NewReader(body))
+	default:
+		return nil, fmt.Errorf("Content-Encoding %q cannot be decoded, so the body was not validated", enc)
+	}
+	if err == nil {
+		body, err = io.ReadAll(r)
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("the body is not valid %s: %v", h.Get("Content-Encoding"), err)
 	}
-	if int64(len(b)) <= limit {
-		return b, nil, nil
-	}
-	return b, struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(b), r), r}, nil
+	return body, nil
 }

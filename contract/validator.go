@@ -8,768 +8,415 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	"github.com/oms-contract/stoptask/gen"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// DefaultMaxBodyBytes bounds how much of a body the validator, the transport
-// and the middleware read. StopTask bodies are empty or a two-member error
-// object; a megabyte is far beyond any honest body and small enough that a
-// misbehaving peer cannot exhaust memory.
+// DefaultMaxBodyBytes bounds how much of a body the transport, the
+// middleware and the proxy read for validation.
 const DefaultMaxBodyBytes = 1 << 20
 
-// ErrBodyTooLarge is returned by ReadBody when a body exceeds the limit.
-var ErrBodyTooLarge = errors.New("contract: body exceeds the size limit")
-
-// Option configures a Validator, in the style of kin-openapi's functional
-// options.
+// Option configures a Validator.
 type Option func(*config) error
 
 type config struct {
-	servers []string
-	maxBody int64
+	doc      *openapi3.T
+	specFile string
+	servers  openapi3.Servers
+	verify   openapi3filter.AuthenticationFunc
+	maxBody  int64
 }
 
-// WithServer adds baseURL to the servers the validator routes against, on top
-// of the spec's own (the declared https://oms.{region}.myhuaweicloud.com keeps
-// matching every real region). Use it for a mock, a staging host or a proxy:
-//
-//	contract.WithServer("http://127.0.0.1:8080")       // this host, no prefix
-//	contract.WithServer("https://staging.example/oms") // this host, under /oms
-//	contract.WithServer("/oms")                        // any host, under /oms
-//
-// A relative baseURL matches every scheme and host; it suits a server-side
-// middleware that cannot know the address its clients use. The spec itself is
-// never modified: the validator works on a copy of its servers. A request to a
-// host or prefix that is neither declared nor added is a KindServer violation.
-//
-// baseURL must not carry user info (http://user:password@host): the
-// validator matches hosts, not credentials, so such a server would match
-// nothing, and server URLs are printed in violations and errors. The error
-// for one does not repeat it.
+// WithSpec validates against doc instead of the embedded spec. doc must be
+// validated already; it is not modified.
+func WithSpec(doc *openapi3.T) Option {
+	return func(c *config) error { c.doc = doc; return nil }
+}
+
+// WithSpecFile loads, validates and uses the spec at path instead of the
+// embedded one, so that a server can be checked against the spec of a pull
+// request without regenerating anything.
+func WithSpecFile(path string) Option {
+	return func(c *config) error { c.specFile = path; return nil }
+}
+
+// WithServer adds baseURL to the servers requests are matched against, on
+// top of the spec's own: "http://127.0.0.1:8080" (this host), or "/" and
+// "/prefix" (any host: for a middleware, which cannot know the address its
+// clients use).
 func WithServer(baseURL string) Option {
 	return func(c *config) error {
-		if hasUserInfo(baseURL) {
-			return fmt.Errorf("contract: server %q must not carry user info (credentials); send them in headers", RedactURL(baseURL))
-		}
-		if strings.ContainsAny(baseURL, "?#") {
-			return fmt.Errorf("contract: server %q must not have a query or fragment", baseURL)
-		}
 		u, err := url.Parse(baseURL)
-		if err != nil {
-			return fmt.Errorf("contract: server %q: %w", baseURL, err)
+		switch {
+		case err != nil:
+			return fmt.Errorf("contract: server %q: %w", RedactURL(baseURL), err)
+		case u.User != nil:
+			return fmt.Errorf("contract: server %q must not carry user info; send credentials in headers", RedactURL(baseURL))
+		case u.RawQuery != "" || u.Fragment != "":
+			return fmt.Errorf("contract: server %q must not have a query or fragment", baseURL)
+		case u.IsAbs() && u.Host == "", !u.IsAbs() && !strings.HasPrefix(baseURL, "/"):
+			return fmt.Errorf("contract: server %q is neither an absolute URL with a host nor a path starting with /", baseURL)
 		}
-		if u.IsAbs() && u.Host == "" {
-			return fmt.Errorf("contract: server %q has a scheme but no host", baseURL)
-		}
-		if !u.IsAbs() && u.Host == "" && baseURL != "" && !strings.HasPrefix(baseURL, "/") {
-			return fmt.Errorf("contract: server %q is neither an absolute URL nor a path starting with /", baseURL)
-		}
-		c.servers = append(c.servers, baseURL)
+		c.servers = append(c.servers, &openapi3.Server{URL: strings.TrimSuffix(baseURL, "/")})
 		return nil
 	}
 }
 
-// WithMaxBodyBytes sets the largest body the validator accepts; a larger one
-// is a violation rather than a reason to buffer without bound. n must be
-// positive.
+// WithAuthenticator adds verification to the validator's check of
+// credentials, which otherwise checks their form only: fn runs after the
+// form check passed, as kin-openapi's AuthenticationFunc. The mock verifies
+// tokens and AK/SK signatures with it, so that a wrong credential is refused
+// before any parameter is looked at, as the gateway does.
+func WithAuthenticator(fn openapi3filter.AuthenticationFunc) Option {
+	return func(c *config) error { c.verify = fn; return nil }
+}
+
+// WithMaxBodyBytes sets how much of a body is read for validation
+// (DefaultMaxBodyBytes by default).
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("contract: body limit must be positive, got %d", n)
+			return fmt.Errorf("contract: body limit %d must be positive", n)
 		}
 		c.maxBody = n
 		return nil
 	}
 }
 
-// Validator checks HTTP exchanges against the StopTask contract. It is built
-// once from the embedded spec (gen.GetSpec) and is safe for concurrent use.
-//
-// It is stricter than kin-openapi's defaults where the contract needs it: an
-// undocumented status, a body on a response that declares none, a missing
-// or wrong Content-Type, a missing X-Request-Id and an error body that does
-// not match Error are all violations, and so is a request body on an
-// operation that declares none. A JSON body must be exactly one JSON value
-// in UTF-8 under one well-formed Content-Type naming no charset but utf-8;
-// kin-openapi reads only the first value and lets the rest pass.
-//
-// Authentication is checked for form only: an X-Auth-Token of 1 to
-// gen.MaxTokenLength (16384) bytes, or a well-formed SDK-HMAC-SHA256
-// Authorization header with an X-Sdk-Date that gen.SdkDate accepts and
-// that is among the signed headers. The validator holds
-// no secret key, so it does NOT verify signatures, tokens or clock skew; the
-// API gateway does.
+// Validator checks exchanges against the spec. Build it once with New; it
+// is safe for concurrent use.
 type Validator struct {
-	doc     *openapi3.T
-	servers []serverPattern
-	paths   []*pathRoute
+	*facts
+	router  routers.Router
+	servers openapi3.Servers
+	verify  openapi3filter.AuthenticationFunc
 	maxBody int64
-
-	reqOpts  *openapi3filter.Options
-	respOpts *openapi3filter.Options
-	visit    []openapi3.SchemaValidationOption
-
-	// errShape is the shared error answer ValidateErrorAnswer checks.
-	errShape errorShape
+	reqOpts openapi3filter.Options
+	// unrouted validates answers to requests that match no operation.
+	unrouted *routers.Route
 }
 
-// New builds a Validator from the embedded spec.
+// New builds a validator from the embedded spec, or the one given with
+// WithSpec or WithSpecFile.
 func New(opts ...Option) (*Validator, error) {
-	doc, err := gen.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("contract: loading the embedded spec: %w", err)
-	}
-	return newValidator(doc, opts...)
-}
-
-func newValidator(doc *openapi3.T, opts ...Option) (*Validator, error) {
 	c := config{maxBody: DefaultMaxBodyBytes}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("contract: the spec is invalid: %w", err)
+	doc := c.doc
+	if doc == nil {
+		var err error
+		if doc, err = LoadSpec(context.Background(), c.specFile); err != nil {
+			return nil, err
+		}
 	}
-	v := &Validator{doc: doc, maxBody: c.maxBody}
-	es, err := compileErrorShape(doc)
+	f, err := compileFacts(doc)
 	if err != nil {
 		return nil, err
 	}
-	v.errShape = es
-
-	// The spec's servers are declarative; added ones come after them. Both
-	// are compiled once into matchers; doc.Servers is left as it is.
-	declared := slices.Clone(doc.Servers)
-	for _, s := range c.servers {
-		declared = append(declared, &openapi3.Server{URL: s, Description: "added with WithServer"})
+	// The router matches paths only: kin-openapi's router would match the
+	// servers' hosts and schemes too, and could then not tell an unknown
+	// host from an unknown path, nor see the scheme behind TLS termination.
+	// matchServer does that part, and hands the router the rest of the path.
+	pathsOnly := *doc
+	pathsOnly.Servers = nil
+	router, err := gorillamux.NewRouter(&pathsOnly)
+	if err != nil {
+		return nil, fmt.Errorf("contract: %w", err)
 	}
-	if len(declared) == 0 {
-		// OpenAPI: no servers means "/".
-		declared = append(declared, &openapi3.Server{URL: "/"})
+	v := &Validator{facts: f, router: router, verify: c.verify, maxBody: c.maxBody,
+		servers: append(append(openapi3.Servers{}, doc.Servers...), c.servers...)}
+	v.reqOpts = openapi3filter.Options{MultiError: true, IncludeResponseStatus: true,
+		RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.authenticate}
+	// Reasons without kin-openapi's schema dump, which repeats the value.
+	v.reqOpts.WithCustomSchemaErrorFunc(func(se *openapi3.SchemaError) string { return se.Reason })
+	if f.notFound != nil {
+		v.unrouted = &routers.Route{Spec: &pathsOnly, Operation: &openapi3.Operation{
+			Responses: openapi3.NewResponses(openapi3.WithName("default", f.notFound.Value))}}
 	}
-	for _, s := range declared {
-		p, err := compileServer(s)
-		if err != nil {
-			return nil, err
-		}
-		v.servers = append(v.servers, p)
-	}
-
-	for _, path := range doc.Paths.InMatchingOrder() {
-		pr, err := compilePath(doc, path)
-		if err != nil {
-			return nil, err
-		}
-		v.paths = append(v.paths, pr)
-	}
-
-	v.reqOpts = &openapi3filter.Options{
-		// The body is checked here, once, from bytes the caller already read;
-		// kin-openapi would otherwise read it again (once per security
-		// requirement, and once more for the body).
-		ExcludeRequestBody:  true,
-		MultiError:          true,
-		AuthenticationFunc:  authenticate,
-		SkipSettingDefaults: true,
-	}
-	v.respOpts = &openapi3filter.Options{
-		IncludeResponseStatus: true,
-		MultiError:            true,
-		SkipSettingDefaults:   true,
-	}
-	v.visit = []openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}
 	return v, nil
 }
 
-// MaxBodyBytes is the body limit set with WithMaxBodyBytes.
+// Spec is the document the validator checks against.
+func (v *Validator) Spec() *openapi3.T { return v.doc }
+
+// RequestIDHeader is the header every documented response requires
+// (X-Request-Id), or "" if there is none.
+func (v *Validator) RequestIDHeader() string { return v.requestID }
+
+// StatusCode is the x-oms-error-code documented on responses with status:
+// the code of the answers the gateway makes itself, e.g. 401 → APIGW.0301.
+func (v *Validator) StatusCode(status int) string { return v.statusCodes[status] }
+
+// Message is the error_msg of a documented example with code, or "".
+func (v *Validator) Message(code string) string { return v.messages[code] }
+
+// Credentials lists the spec's credential schemes by name.
+func (v *Validator) Credentials() map[string]Credential { return v.credentials }
+
+// MaxBodyBytes is how much of a body is read for validation.
 func (v *Validator) MaxBodyBytes() int64 { return v.maxBody }
 
-// ReadBody reads r up to the validator's body limit. A longer body yields
-// the bytes read so far and ErrBodyTooLarge. A nil r or http.NoBody is an
-// empty body.
-func (v *Validator) ReadBody(r io.Reader) ([]byte, error) {
-	if r == nil || r == http.NoBody {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(r, v.maxBody+1))
-	if err != nil {
-		return b, err
-	}
-	if int64(len(b)) > v.maxBody {
-		return b[:v.maxBody], ErrBodyTooLarge
-	}
-	return b, nil
-}
-
-// Exchange is a request the validator has routed, kept so that its response
-// is validated against the same operation without routing again. The zero
-// Exchange is unrouted.
+// Exchange is a request the validator has seen, against which its response
+// is validated.
 type Exchange struct {
-	v      *Validator
-	route  *opRoute
-	req    *http.Request
-	params pathParams
-	allow  []string
-	// offOp marks a request that failed routing (KindServer, KindPath or
-	// KindMethod): its answer is checked with ValidateErrorAnswer.
-	offOp bool
+	v     *Validator
+	input *openapi3filter.RequestValidationInput
 }
 
-// Routed reports whether the request matched an operation, so that its
-// response can be validated.
-func (e Exchange) Routed() bool { return e.route != nil }
-
-// Operation is the operationId of the matched operation, or "".
-func (e Exchange) Operation() string {
-	if e.route == nil {
-		return ""
+// Route is the matched route, nil when the request matched no operation.
+func (x *Exchange) Route() *routers.Route {
+	if x.input == nil || x.input.Route == x.v.unrouted {
+		return nil
 	}
-	return e.route.opID
+	return x.input.Route
 }
 
-// Allow lists the methods the request's path supports when the request used
-// another one (a KindMethod violation); the middleware sends it as the Allow
-// header of its 405.
-func (e Exchange) Allow() []string { return e.allow }
+// Operation is the matched operation's operationId, or "".
+func (x *Exchange) Operation() string {
+	if r := x.Route(); r != nil {
+		return r.Operation.OperationID
+	}
+	return ""
+}
 
-// ValidateExchange validates a whole exchange. reqBody and respBody are the
-// bodies the caller already read (req.Body is not read). The response is
-// validated even if the request itself broke the contract: a wrong request
-// must still get a well-formed error answer. When the request matched an
-// operation, the response is held to that operation's documented responses;
-// when it matched none (unknown server, path or method), to the shared error
-// shape of ValidateErrorAnswer.
-func (v *Validator) ValidateExchange(ctx context.Context, req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) Violations {
-	ex, vs := v.ValidateRequest(ctx, req, reqBody)
-	if rv := ex.ValidateResponse(ctx, status, header, respBody); len(rv) > 0 {
-		vs = append(vs, rv...)
+// ValidateRequest routes req and validates it with body (already read).
+// The Exchange it returns validates the response, even when the request
+// matched no operation.
+func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body []byte) (*Exchange, Violations) {
+	x := &Exchange{v: v}
+	r := new(http.Request)
+	*r = *req
+	r = r.WithContext(ctx)
+	r.Body, r.ContentLength, r.GetBody = io.NopCloser(bytes.NewReader(body)), int64(len(body)), nil
+	unrouted := func(k Kind, reason string) (*Exchange, Violations) {
+		x.input = &openapi3filter.RequestValidationInput{Request: r, Route: v.unrouted}
+		return x, Violations{{Direction: DirectionRequest, Kind: k, Reason: reason}}
+	}
+	rest, ok := v.matchServer(req)
+	if !ok {
+		return unrouted(KindServer, "no server of the spec matches "+RedactURL(origin(req)))
+	}
+	u := *req.URL
+	u.Scheme, u.Host, u.RawPath = "", "", rest
+	u.Path, _ = url.PathUnescape(rest)
+	r.URL, r.Host = &u, ""
+	route, params, err := v.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return unrouted(KindMethod, req.Method+" is not an operation of "+u.Path)
+	case err != nil:
+		return unrouted(KindPath, "no path of the spec matches "+u.Path)
+	}
+	// gorillamux matches the escaped path and kin-openapi validates the
+	// values as they come: unescaped here, a project ID of n two-byte
+	// characters is n characters long, not 6n.
+	for k, p := range params {
+		if u, err := url.PathUnescape(p); err == nil {
+			params[k] = u
+		}
+	}
+	x.input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: &v.reqOpts}
+	return x, v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
+}
+
+func (v *Validator) requestViolations(op *openapi3.Operation, err error) Violations {
+	var vs Violations
+	for _, e := range flatten(err) {
+		vi := Violation{Operation: op.OperationID, Direction: DirectionRequest, Kind: KindRequest, Reason: e.Error()}
+		var sre *openapi3filter.SecurityRequirementsError
+		var re *openapi3filter.RequestError
+		switch {
+		case errors.As(e, &sre):
+			// The reasons are the authenticate function's own, which never
+			// quote a credential.
+			vi.Kind, vi.Reason = KindAuth, "no valid credentials: "+joinErrors(sre.Errors)
+		case errors.As(e, &re) && re.Parameter != nil:
+			vi.Kind, vi.Name, vi.code = KindParameter, re.Parameter.Name, ErrorCode(re.Parameter.Extensions)
+		}
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			vi.Pointer = pointer(se)
+		}
+		vs = append(vs, vi)
 	}
 	return vs
 }
 
-// ValidateRequest routes req and validates it: server, path, method,
-// authentication, parameters and body. body is the request body the caller
-// already read; req.Body is neither read nor modified. The returned Exchange
-// validates the matching response.
-func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body []byte) (Exchange, Violations) {
-	ex := Exchange{v: v, req: req}
-	if req == nil || req.URL == nil {
-		return ex, Violations{{Direction: DirectionRequest, Kind: KindPath, Reason: "no request URL"}}
+// ValidateResponse validates the answer to the exchange's request, body
+// already read and decoded (see decodeBody). An answer to a request that
+// matched no operation must match the spec's 404 response (the gateway's
+// error shape) and be a 4xx.
+func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http.Header, body []byte) Violations {
+	op := ""
+	if x.Route() != nil {
+		op = x.Operation()
 	}
-
-	scheme, host := requestOrigin(req)
-	path := req.URL.EscapedPath()
-	rest, ok := "", false
-	for i := range v.servers {
-		if rest, ok = v.servers[i].match(scheme, host, path); ok {
-			break
-		}
+	viol := func(k Kind, reason string) Violation {
+		return Violation{Operation: op, Direction: DirectionResponse, Status: status, Kind: k, Reason: reason}
 	}
-	if !ok {
-		ex.offOp = true
-		return ex, Violations{{
-			Direction: DirectionRequest, Kind: KindServer,
-			Reason: fmt.Sprintf("%s%s is not under a declared server (%s); add it with WithServer if it is a mock, a proxy or a staging host",
-				origin(scheme, host), path, v.serverList()),
-		}}
-	}
-
-	var (
-		pr  *pathRoute
-		bad string
-	)
-	for _, p := range v.paths {
-		if bad, ok = p.match(rest, &ex.params); ok {
-			pr = p
-			break
-		}
-	}
-	if pr == nil {
-		ex.offOp = true
-		return ex, Violations{{
-			Direction: DirectionRequest, Kind: KindPath,
-			Reason: fmt.Sprintf("no operation has the path %s", rest),
-		}}
-	}
-	route := pr.methods[req.Method]
-	if route == nil {
-		ex.allow, ex.offOp = pr.allow, true
-		return ex, Violations{{
-			Direction: DirectionRequest, Kind: KindMethod, Name: req.Method,
-			Reason: fmt.Sprintf("%s is not allowed on %s; allowed: %s", req.Method, pr.path, strings.Join(pr.allow, ", ")),
-		}}
-	}
-	ex.route = route
-
 	var vs Violations
-	if bad != "" {
-		vs = append(vs, Violation{Operation: route.opID, Direction: DirectionRequest, Kind: KindParameter, Name: bad,
-			Reason: "the path segment is not valid percent-encoding"})
+	if x.input.Route == nil {
+		return nil // the spec declares no 404 answer to hold it to
 	}
-
-	// kin-openapi must not read the body: it would do so once per security
-	// requirement. A request that has one is shallow-copied without it, so
-	// the caller's request stays untouched; request and input share one
-	// allocation.
-	type inputs struct {
-		req http.Request
-		in  openapi3filter.RequestValidationInput
+	responses := x.input.Route.Operation.Responses
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
 	}
-	//
-	// Most requests are right: the fast path proves that kin-openapi would
-	// accept one without running it (see fast.go), and only a request it is
-	// not sure of goes through kin-openapi.
-	var in *openapi3filter.RequestValidationInput
-	if !route.fastReq || bad != "" || !route.fastRequestValid(req, &ex.params) {
-		box := &inputs{}
-		in = &box.in
-		*in = openapi3filter.RequestValidationInput{Request: req, PathParams: ex.params.toMap(), Route: route.kin, Options: v.reqOpts}
-		if req.Body != nil && req.Body != http.NoBody {
-			box.req = *req
-			box.req.Body = http.NoBody
-			in.Request = &box.req
-		}
-		ex.req = in.Request
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-			vs = appendRequestErr(vs, route.opID, err)
-		}
+	if x.Route() == nil && (status < 400 || status > 499) {
+		vs = append(vs, viol(KindStatus, fmt.Sprintf("a request that matches no operation must get a 4xx, not %d", status)))
 	}
-
-	if int64(len(body)) > v.maxBody {
-		vs = append(vs, Violation{Operation: route.opID, Direction: DirectionRequest, Kind: KindBody,
-			Reason: fmt.Sprintf("the request body exceeds %d bytes", v.maxBody)})
-	} else if rb := route.kin.Operation.RequestBody; rb == nil {
-		if len(body) > 0 {
-			vs = append(vs, Violation{Operation: route.opID, Direction: DirectionRequest, Kind: KindBody,
-				Reason: fmt.Sprintf("%s takes no request body, got %d bytes", route.opID, len(body))})
+	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: x.input, Status: status,
+		Header: header, Body: io.NopCloser(bytes.NewReader(body)), Options: &x.v.reqOpts}
+	for _, e := range flatten(openapi3filter.ValidateResponse(ctx, in)) {
+		k := KindResponse
+		if ref == nil {
+			k = KindStatus
 		}
-	} else {
-		// An operation with a body (none in this spec) gets it from the
-		// bytes already read, on a copy of the request.
-		kreq := *req
-		kreq.Body = io.NopCloser(bytes.NewReader(body))
-		kreq.ContentLength = int64(len(body))
-		bin := openapi3filter.RequestValidationInput{Request: req, PathParams: ex.params.toMap(), Route: route.kin, Options: v.reqOpts}
-		if in != nil {
-			bin = *in
+		vi := viol(k, e.Error())
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			vi.Pointer = pointer(se)
 		}
-		bin.Request = &kreq
-		if err := openapi3filter.ValidateRequestBody(ctx, &bin, rb.Value); err != nil {
-			vs = appendRequestErr(vs, route.opID, err)
+		vs = append(vs, vi)
+	}
+	if ref == nil || x.input.Request.Method == http.MethodHead {
+		return vs
+	}
+	// kin-openapi does not check these: an empty body where none is
+	// documented, one value per documented header, UTF-8 JSON.
+	if len(ref.Value.Content) == 0 && len(body) > 0 {
+		vs = append(vs, viol(KindResponse, fmt.Sprintf("the %d answer is documented without a body, got %d bytes", status, len(body))))
+	}
+	for name := range ref.Value.Headers {
+		if n := len(header.Values(name)); n > 1 {
+			vs = append(vs, viol(KindResponse, fmt.Sprintf("header %s sent %d times", name, n)))
 		}
 	}
-
-	if len(vs) > 0 {
-		scrubViolations(vs, req.Header)
+	if !utf8.Valid(body) && len(ref.Value.Content) > 0 {
+		vs = append(vs, viol(KindResponse, "the body is not UTF-8"))
 	}
-	return ex, vs
+	return vs
 }
 
-// ValidateResponse validates the response to a routed request: the status
-// must be documented, the documented headers present and valid, and the body
-// must match the documented content, or be empty when none is documented.
-// A JSON body must be exactly one JSON value in UTF-8, under one
-// Content-Type that is well formed and names no charset but utf-8.
-//
-// The answer to a HEAD request has no body (RFC 9110, section 9.3.2: the
-// server sends none and the client reads none), so for HEAD the body is
-// neither required nor checked, and a Content-Type is checked only when
-// present: it describes the representation a body would have had.
-//
-// The response to a request that matched no operation (ValidateRequest
-// reported KindServer, KindPath or KindMethod) is checked with
-// ValidateErrorAnswer: a 4xx in the contract's Error shape, since the API
-// gateway answers such requests like any other error. On the zero Exchange
-// (nothing was routed, e.g. the request was never validated) it returns
-// nil.
-func (e Exchange) ValidateResponse(ctx context.Context, status int, header http.Header, body []byte) Violations {
-	head := e.req != nil && e.req.Method == http.MethodHead
-	if e.route == nil {
-		if e.offOp && e.v != nil {
-			return e.v.validateErrorAnswer(status, header, body, head)
+// authenticate is the validator's openapi3filter.AuthenticationFunc: the
+// scheme's header must be present once and match x-oms-value, the headers
+// in x-oms-headers must come with it, and then WithAuthenticator's function
+// verifies. Its errors never quote a header's value.
+func (v *Validator) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	c, ok := v.credentials[in.SecuritySchemeName]
+	if !ok {
+		return fmt.Errorf("%s: only apiKey schemes in a header are checked", in.SecuritySchemeName)
+	}
+	h := in.RequestValidationInput.Request.Header
+	check := func(name string, s *openapi3.Schema) error {
+		vals := h.Values(name)
+		switch {
+		case len(vals) == 0:
+			return fmt.Errorf("%s: %s missing", c.Name, name)
+		case len(vals) > 1:
+			return fmt.Errorf("%s: %s sent %d times", c.Name, name, len(vals))
+		case s != nil:
+			if err := s.VisitJSON(vals[0]); err != nil {
+				var se *openapi3.SchemaError
+				if errors.As(err, &se) {
+					return fmt.Errorf("%s: %s: %s", c.Name, name, se.Reason)
+				}
+				return fmt.Errorf("%s: %s is malformed", c.Name, name)
+			}
 		}
 		return nil
 	}
-	v, r := e.v, e.route
-	viol := func(k Kind, name, pointer, reason string) Violation {
-		return Violation{Operation: r.opID, Direction: DirectionResponse, Status: status, Kind: k, Name: name, Pointer: pointer, Reason: reason}
+	if err := check(c.Header, c.Value); err != nil {
+		return err
 	}
+	for name, s := range c.Headers {
+		if err := check(name, s); err != nil {
+			return err
+		}
+	}
+	if v.verify != nil {
+		return v.verify(ctx, in)
+	}
+	return nil
+}
 
-	ref := r.response(status)
-	if ref == nil || ref.Value == nil {
-		return Violations{viol(KindStatus, "", "", fmt.Sprintf("status %d is not documented for %s; documented: %s", status, r.opID, r.statuses))}
+// matchServer matches req's origin and path against the servers and
+// returns the path below the matched server's base. A server-side request
+// (no host in its URL) is matched without its scheme: behind TLS
+// termination a server sees http for the declared https.
+func (v *Validator) matchServer(req *http.Request) (string, bool) {
+	path := req.URL.EscapedPath()
+	host := strings.ToLower(req.URL.Host)
+	if host == "" {
+		host = strings.ToLower(req.Host)
 	}
-	resp := ref.Value
-	if header == nil {
-		header = http.Header{}
-	}
-
-	var vs Violations
-	for _, h := range r.headers[ref] {
-		vs = v.checkHeader(vs, viol, h, header)
-	}
-
-	if head {
-		// Whatever body the caller holds (a handler may write one; net/http
-		// drops it) never reaches the client.
-		if len(resp.Content) > 0 {
-			vs = checkContentTypeOnce(vs, viol, header)
-			if ct := header.Get("Content-Type"); ct != "" && !contentTypeAllowed(resp.Content, ct) {
-				vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
+	for _, s := range v.servers {
+		input := path
+		if scheme, _, abs := strings.Cut(s.URL, "://"); abs {
+			if req.URL.Host != "" {
+				scheme = req.URL.Scheme
 			}
+			input = scheme + "://" + stripDefaultPort(scheme, host) + path
 		}
-		return vs
-	}
-
-	if int64(len(body)) > v.maxBody {
-		return append(vs, viol(KindBody, "", "", fmt.Sprintf("the response body exceeds %d bytes", v.maxBody)))
-	}
-	if len(resp.Content) == 0 {
-		if len(body) > 0 {
-			vs = append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d declares no body, got %d bytes", status, len(body))))
-		}
-		return vs
-	}
-	vs = checkContentTypeOnce(vs, viol, header)
-	ct := header.Get("Content-Type")
-	if len(body) == 0 {
-		if !contentTypeAllowed(resp.Content, ct) {
-			vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
-		}
-		return append(vs, viol(KindBody, "", "", fmt.Sprintf("status %d requires a body (%s), got none", status, strings.Join(mediaTypes(resp.Content), " or "))))
-	}
-
-	mt := resp.Content.Get(ct)
-	// What kin-openapi lets through for JSON (see jsonbody.go) is checked
-	// here, around both the fast path and kin-openapi, so that both give
-	// the same verdict. A Content-Type that is not declared at all is left
-	// to kin-openapi, which reports it.
-	strictJSON := mt != nil && isJSONMediaType(ct)
-	if strictJSON {
-		if _, ok := jsonContentType(ct); !ok {
-			vs = append(vs, viol(KindContentType, "Content-Type", "", contentTypeReason(ct, status, resp.Content)))
-		}
-		if !utf8.Valid(body) {
-			return append(vs, viol(KindBody, "", "", "the body cannot be decoded as "+strings.Join(mediaTypes(resp.Content), " or ")+": "+invalidUTF8))
+		if _, rest, ok := s.MatchRawURL(input); ok {
+			return rest, true
 		}
 	}
-
-	// The common right answer (a small JSON error object) is proven valid
-	// without kin-openapi; see fast.go. What it accepts is exactly one JSON
-	// value (it rejects trailing data; FuzzFlatObjectAcceptsOnlyValidJSON),
-	// so it may run before the json.Valid check below and spare the right
-	// answer that second scan.
-	if mt != nil {
-		if fo := r.bodies[mt]; fo != nil && decodedAsJSON(ct) && fo.valid(body) {
-			return vs
-		}
-	}
-	if strictJSON {
-		if reason := jsonBodyProblem(body); reason != "" {
-			return append(vs, viol(KindBody, "", "", "the body cannot be decoded as "+strings.Join(mediaTypes(resp.Content), " or ")+": "+reason))
-		}
-	}
-
-	// kin-openapi checks the media type, decodes and matches the schema.
-	// It sees a copy of the operation without response headers (checked
-	// above), because it stops at the first header error and would then
-	// hide every body error.
-	type inputs struct {
-		req  openapi3filter.RequestValidationInput
-		resp openapi3filter.ResponseValidationInput
-		body bodyReader
-	}
-	box := &inputs{}
-	box.req = openapi3filter.RequestValidationInput{Request: e.req, PathParams: e.params.toMap(), Route: r.bodyOnly, Options: v.respOpts}
-	box.body.Reset(body)
-	box.resp = openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &box.req, Status: status, Header: header, Body: &box.body, Options: v.respOpts,
-	}
-	in := &box.resp
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
-		vs = appendResponseErr(vs, viol, ct, status, resp.Content, err)
-	}
-	return vs
+	return "", false
 }
 
-// bodyReader is a bytes.Reader that is also an io.ReadCloser, to hand
-// kin-openapi a body without two allocations.
-type bodyReader struct{ bytes.Reader }
+func stripDefaultPort(scheme, host string) string {
+	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
+		return host[:strings.LastIndexByte(host, ':')]
+	}
+	return host
+}
 
-func (*bodyReader) Close() error { return nil }
+func origin(req *http.Request) string {
+	if req.URL.Host != "" {
+		return req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+	}
+	return "//" + req.Host + req.URL.EscapedPath()
+}
 
-func (v *Validator) checkHeader(vs Violations, viol func(Kind, string, string, string) Violation, h declaredHeader, header http.Header) Violations {
-	vals := header.Values(h.name)
-	if len(vals) == 0 {
-		if h.required {
-			vs = append(vs, viol(KindHeader, h.name, "", "the header is required but missing"))
+// flatten lists the errors of an openapi3.MultiError, recursively. Only a
+// MultiError itself is opened, not one wrapped in a RequestError, which
+// would lose the parameter it names.
+func flatten(err error) []error {
+	me, ok := err.(openapi3.MultiError)
+	if !ok {
+		if err == nil {
+			return nil
 		}
-		return vs
+		return []error{err}
 	}
-	if len(vals) > 1 {
-		return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("the header must appear once, got %d values", len(vals))))
+	var out []error
+	for _, e := range me {
+		out = append(out, flatten(e)...)
 	}
-	if h.schema == nil {
-		return vs
-	}
-	if h.lengthOnly {
-		// The common case (X-Request-Id: a string with minLength), checked
-		// without boxing the value for VisitJSON.
-		n := int64(utf8.RuneCountInString(vals[0]))
-		if n < int64(h.schema.MinLength) {
-			return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("minimum string length is %d", h.schema.MinLength)))
-		}
-		if h.schema.MaxLength != nil && n > int64(*h.schema.MaxLength) {
-			return append(vs, viol(KindHeader, h.name, "", fmt.Sprintf("maximum string length is %d", *h.schema.MaxLength)))
-		}
-		return vs
-	}
-	val, err := headerValue(vals[0], h.schema)
-	if err != nil {
-		return append(vs, viol(KindHeader, h.name, "", err.Error()))
-	}
-	if err := h.schema.VisitJSON(val, openapi3.MultiErrors()); err != nil {
-		for _, se := range schemaErrors(err) {
-			vs = append(vs, viol(KindHeader, h.name, "", schemaReason(se)))
-		}
-	}
-	return vs
+	return out
 }
 
-// headerValue converts a header string to what its schema expects, as
-// kin-openapi does for parameters.
-func headerValue(s string, schema *openapi3.Schema) (any, error) {
-	switch {
-	case schema.Type.Is(openapi3.TypeInteger), schema.Type.Is(openapi3.TypeNumber):
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, errors.New("the value must be a number")
-		}
-		return f, nil
-	case schema.Type.Is(openapi3.TypeBoolean):
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, errors.New("the value must be true or false")
-		}
-		return b, nil
+func joinErrors(errs []error) string {
+	s := make([]string, len(errs))
+	for i, e := range errs {
+		s[i] = e.Error()
 	}
-	return s, nil
+	return strings.Join(s, "; ")
 }
 
-func (v *Validator) serverList() string {
-	names := make([]string, len(v.servers))
-	for i, s := range v.servers {
-		names[i] = s.url
+func pointer(se *openapi3.SchemaError) string {
+	if p := se.JSONPointer(); len(p) > 0 {
+		return "/" + strings.Join(p, "/")
 	}
-	return strings.Join(names, ", ")
-}
-
-// requestOrigin gives the scheme and host a request was addressed to. A
-// client-side request carries them in its URL, and its scheme counts: a
-// client calling the https server over plain http breaks the contract.
-//
-// A server-side request (req.URL.Host empty, as a server receives it) has
-// only Host and TLS, and its scheme is returned empty, meaning unknown, so
-// that it matches any server's scheme. The scheme the client used is not
-// observable there: behind a TLS-terminating load balancer or ingress, the
-// client speaks https to the balancer and the server sees plain http
-// (req.TLS nil), and X-Forwarded-Proto is set by whoever wants to. Taking
-// req.TLS at its word made every request to the declared https server a
-// 404 there.
-func requestOrigin(req *http.Request) (scheme, host string) {
-	if req.URL.Host == "" {
-		return "", req.Host
-	}
-	scheme = req.URL.Scheme
-	if scheme == "" {
-		scheme = "http"
-	}
-	return strings.ToLower(scheme), req.URL.Host
-}
-
-// origin renders the scheme and host of requestOrigin for a message:
-// scheme://host, or //host when the scheme is unknown.
-func origin(scheme, host string) string {
-	if scheme == "" {
-		return "//" + host
-	}
-	return scheme + "://" + host
-}
-
-// opRoute is one operation as kin-openapi sees it, prepared once.
-type opRoute struct {
-	opID     string
-	kin      *routers.Route
-	bodyOnly *routers.Route
-	headers  map[*openapi3.ResponseRef][]declaredHeader
-	statuses string
-
-	// byStatus is the response documented for each status below
-	// len(byStatus), looked up once (Responses.Status formats the status
-	// on every call).
-	byStatus []*openapi3.ResponseRef
-
-	// fastReq says whether the request fast path applies to the operation;
-	// fastParams and fastSec are what it checks.
-	fastReq    bool
-	fastParams []fastParam
-	fastSec    [][]*openapi3.SecurityScheme
-	// bodies holds the fast check of each response media type that has
-	// one.
-	bodies map[*openapi3.MediaType]*flatObject
-}
-
-// response is the response documented for status, or the default one.
-func (r *opRoute) response(status int) *openapi3.ResponseRef {
-	if status >= 0 && status < len(r.byStatus) {
-		return r.byStatus[status]
-	}
-	return r.lookupResponse(status)
-}
-
-func (r *opRoute) lookupResponse(status int) *openapi3.ResponseRef {
-	if ref := r.kin.Operation.Responses.Status(status); ref != nil {
-		return ref
-	}
-	return r.kin.Operation.Responses.Default()
-}
-
-// fastRequestValid reports whether kin-openapi certainly accepts req's
-// security and parameters.
-func (r *opRoute) fastRequestValid(req *http.Request, params *pathParams) bool {
-	for i := range r.fastParams {
-		fp := &r.fastParams[i]
-		if !fp.valid(params.value(fp.seg)) {
-			return false
-		}
-	}
-	return fastSecurity(r.fastSec, req)
-}
-
-type declaredHeader struct {
-	name       string
-	required   bool
-	schema     *openapi3.Schema
-	lengthOnly bool // a plain string schema with at most length bounds
-}
-
-// isLengthOnly reports whether s constrains a string by its length alone.
-func isLengthOnly(s *openapi3.Schema) bool {
-	if s == nil || s.Type == nil || !s.Type.Is(openapi3.TypeString) || len(s.Type.Slice()) != 1 {
-		return false
-	}
-	c := *s
-	c.Type, c.MinLength, c.MaxLength = nil, 0, nil
-	c.Description, c.Example, c.Title, c.Extensions = "", nil, "", nil
-	return c.IsEmpty()
-}
-
-func newOpRoute(doc *openapi3.T, pr *pathRoute, item *openapi3.PathItem, method string, op *openapi3.Operation) *opRoute {
-	path := pr.path
-	r := &opRoute{
-		opID: op.OperationID,
-		kin:  &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
-	}
-	if r.opID == "" {
-		r.opID = method + " " + path
-	}
-	r.headers = make(map[*openapi3.ResponseRef][]declaredHeader)
-	stripped := openapi3.NewResponses()
-	var statuses []string
-	for _, key := range op.Responses.Keys() {
-		ref := op.Responses.Value(key)
-		statuses = append(statuses, key)
-		if ref == nil || ref.Value == nil {
-			stripped.Set(key, ref)
-			continue
-		}
-		names := make([]string, 0, len(ref.Value.Headers))
-		for name := range ref.Value.Headers {
-			if !strings.EqualFold(name, "Content-Type") {
-				names = append(names, name)
-			}
-		}
-		slices.Sort(names)
-		for _, name := range names {
-			h := ref.Value.Headers[name]
-			if h == nil || h.Value == nil {
-				continue
-			}
-			d := declaredHeader{name: http.CanonicalHeaderKey(name), required: h.Value.Required}
-			if h.Value.Schema != nil {
-				d.schema = h.Value.Schema.Value
-				d.lengthOnly = isLengthOnly(d.schema)
-			}
-			r.headers[ref] = append(r.headers[ref], d)
-		}
-		cp := *ref.Value
-		cp.Headers = nil
-		stripped.Set(key, &openapi3.ResponseRef{Ref: ref.Ref, Value: &cp})
-	}
-	slices.Sort(statuses)
-	r.statuses = strings.Join(statuses, ", ")
-	bodyOp := *op
-	bodyOp.Responses = stripped
-	r.bodyOnly = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: &bodyOp}
-
-	r.byStatus = make([]*openapi3.ResponseRef, 600)
-	for status := range r.byStatus {
-		r.byStatus[status] = r.lookupResponse(status)
-	}
-	r.fastParams, r.fastSec, r.fastReq = compileFastRequest(doc, pr, item, op)
-	r.bodies = make(map[*openapi3.MediaType]*flatObject)
-	for _, key := range op.Responses.Keys() {
-		if ref := op.Responses.Value(key); ref != nil && ref.Value != nil {
-			for _, mt := range ref.Value.Content {
-				if fo := compileFlatObject(doc, mt); fo != nil {
-					r.bodies[mt] = fo
-				}
-			}
-		}
-	}
-	return r
-}
-
-func mediaTypes(c openapi3.Content) []string {
-	ts := make([]string, 0, len(c))
-	for t := range c {
-		ts = append(ts, t)
-	}
-	slices.Sort(ts)
-	return ts
-}
-
-// contentTypeAllowed reports whether ct names one of the media types c
-// declares, and, for JSON, is well formed and UTF-8 (jsonContentType).
-func contentTypeAllowed(c openapi3.Content, ct string) bool {
-	if c.Get(ct) == nil {
-		return false
-	}
-	if isJSONMediaType(ct) {
-		_, ok := jsonContentType(ct)
-		return ok
-	}
-	return true
-}
-
-func contentTypeReason(ct string, status int, c openapi3.Content) string {
-	want := strings.Join(mediaTypes(c), " or ")
-	if ct == "" {
-		return fmt.Sprintf("status %d requires Content-Type %s, got none", status, want)
-	}
-	if isJSONMediaType(ct) {
-		want += " (well formed, charset absent or utf-8)"
-	}
-	return fmt.Sprintf("status %d requires Content-Type %s, got %q", status, want, ct)
+	return ""
 }

@@ -6,8 +6,7 @@ import (
 )
 
 // Direction tells which half of an exchange broke the contract: the client
-// that sent the request or the server that sent the response. It decides who
-// has to fix something.
+// that sent the request or the server that sent the response.
 type Direction string
 
 const (
@@ -18,45 +17,42 @@ const (
 )
 
 // Kind classifies a violation so that callers can react without parsing
-// reasons: the middleware turns KindPath into 404, KindMethod into 405,
-// KindAuth into 401 and every other request violation into 400.
+// reasons. Each kind comes from a typed kin-openapi error or from one of
+// this package's adapters, never from message wording.
 type Kind string
 
 const (
-	// KindServer: the request went to a scheme, host or path prefix that is
-	// neither declared in the spec's servers nor added with WithServer. The
-	// scheme counts for requests a client sends, not for requests a server
-	// receives: behind TLS termination the server cannot see it.
+	// KindServer: the request went to a host or base path that no server of
+	// the spec (nor one added with WithServer) matches.
 	KindServer Kind = "server"
-	// KindPath: no operation of the spec has this path.
+	// KindPath: no path of the spec matches (routers.ErrPathNotFound).
 	KindPath Kind = "path"
-	// KindMethod: the path exists but not with this method.
+	// KindMethod: the path exists but not with this method
+	// (routers.ErrMethodNotAllowed).
 	KindMethod Kind = "method"
-	// KindAuth: neither an IAM token nor a well-formed AK/SK signature.
+	// KindAuth: no security requirement is met
+	// (openapi3filter.SecurityRequirementsError).
 	KindAuth Kind = "auth"
-	// KindParameter: a path, query or header parameter is missing or invalid.
+	// KindParameter: a parameter is missing or invalid
+	// (openapi3filter.RequestError with a Parameter).
 	KindParameter Kind = "parameter"
+	// KindRequest: anything else wrong with a request, such as a body where
+	// the operation takes none.
+	KindRequest Kind = "request"
 	// KindStatus: the response status is not documented for the operation.
 	KindStatus Kind = "status"
-	// KindHeader: a documented response header is missing or invalid.
-	KindHeader Kind = "header"
-	// KindContentType: the body's media type is not the documented one.
-	KindContentType Kind = "content-type"
-	// KindBody: a body is present where none is declared, is not decodable,
-	// or does not match its schema.
-	KindBody Kind = "body"
+	// KindResponse: the response does not match its documented headers,
+	// media type or schema (openapi3filter.ResponseError and the adapters).
+	KindResponse Kind = "response"
+	// KindTransport: there was no complete answer to validate: the
+	// connection failed, was cut, or timed out.
+	KindTransport Kind = "transport"
 )
 
-// Violation is one way an exchange broke the contract, described so that a
-// person can act on it without the raw traffic: which operation, which side,
-// where (parameter or header name, or a JSON pointer into the body) and why.
-//
-// A Violation never carries the value of a credential: reasons are built by
-// this package or sanitized, and X-Auth-Token, Authorization and
-// X-Security-Token values are scrubbed from anything taken from kin-openapi.
+// Violation is one way an exchange broke the contract.
 type Violation struct {
-	// Operation is the spec's operationId, empty when the request matched no
-	// operation.
+	// Operation is the spec's operationId, empty when the request matched
+	// no operation.
 	Operation string `json:"operation,omitempty"`
 	// Direction says whether the request or the response is at fault.
 	Direction Direction `json:"direction"`
@@ -64,86 +60,70 @@ type Violation struct {
 	Status int `json:"status,omitempty"`
 	// Kind classifies the violation.
 	Kind Kind `json:"kind"`
-	// Name is the parameter or header concerned (task_id, X-Request-Id,
-	// Content-Type), empty when the violation is about something else.
+	// Name is the parameter or security scheme concerned, if any.
 	Name string `json:"name,omitempty"`
-	// Pointer is an RFC 6901 JSON pointer into the body ("/error_code"), empty
-	// when the violation is not about a body member.
+	// Pointer is an RFC 6901 JSON pointer into the body, from
+	// openapi3.SchemaError.JSONPointer, when the violation is about a member.
 	Pointer string `json:"pointer,omitempty"`
-	// Reason says what is wrong, in words.
+	// Reason says what is wrong, in kin-openapi's words or this package's.
 	Reason string `json:"reason"`
+	// code is the parameter's x-oms-error-code, for the middleware's answer.
+	code string
 }
 
-// String renders the violation on one line, most specific location first:
+// String renders the violation on one line:
 //
-//	StopTask response 400: body /error_code: value must be a string
+//	StopTask response 400: response /error_code: value must be a string
 func (v Violation) String() string {
 	var b strings.Builder
-	b.Grow(64 + len(v.Reason))
 	if v.Operation != "" {
-		b.WriteString(v.Operation)
-		b.WriteByte(' ')
+		b.WriteString(v.Operation + " ")
 	}
 	b.WriteString(string(v.Direction))
 	if v.Status != 0 {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(v.Status))
+		b.WriteString(" " + strconv.Itoa(v.Status))
 	}
-	b.WriteString(": ")
-	b.WriteString(string(v.Kind))
+	b.WriteString(": " + string(v.Kind))
 	if v.Name != "" {
-		b.WriteByte(' ')
-		b.WriteString(v.Name)
+		b.WriteString(" " + v.Name)
 	}
 	if v.Pointer != "" {
-		b.WriteByte(' ')
-		b.WriteString(v.Pointer)
+		b.WriteString(" " + v.Pointer)
 	}
-	b.WriteString(": ")
-	b.WriteString(v.Reason)
+	b.WriteString(": " + v.Reason)
 	return b.String()
 }
 
-// Violations is every violation found in one exchange. It is an error so that
-// the strict transport can fail a call with it and callers can recover the
-// details with errors.As:
-//
-//	var vs contract.Violations
-//	if errors.As(err, &vs) { ... }
+// Violations is every violation found in one exchange. It is an error, so
+// that callers can recover it with errors.As from what a strict Transport
+// returns.
 type Violations []Violation
 
-// Error lists the violations on one line each.
+// Error lists the violations, one per line.
 func (vs Violations) Error() string {
-	switch len(vs) {
-	case 0:
-		return "contract: no violations"
-	case 1:
+	if len(vs) == 1 {
 		return "contract violation: " + vs[0].String()
 	}
-	var b strings.Builder
-	b.WriteString("contract: ")
-	b.WriteString(strconv.Itoa(len(vs)))
-	b.WriteString(" violations:")
-	for _, v := range vs {
-		b.WriteString("\n\t")
-		b.WriteString(v.String())
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = "\n\t" + v.String()
 	}
-	return b.String()
+	return "contract: " + strconv.Itoa(len(vs)) + " violations:" + strings.Join(lines, "")
 }
 
-// Has reports whether any violation is of kind k; the middleware uses it to
-// choose its answer.
-func (vs Violations) Has(k Kind) bool {
+// Has reports whether any violation is of one of the kinds.
+func (vs Violations) Has(kinds ...Kind) bool {
 	for _, v := range vs {
-		if v.Kind == k {
-			return true
+		for _, k := range kinds {
+			if v.Kind == k {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// Err returns vs as an error, or nil when there is none, so that an empty
-// result never becomes a non-nil error interface by accident.
+// Err returns vs as an error, or nil when there is none.
 func (vs Violations) Err() error {
 	if len(vs) == 0 {
 		return nil

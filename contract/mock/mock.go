@@ -1,413 +1,271 @@
 package mock
 
 import (
-	"cmp"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/gen"
+	"github.com/oms-contract/stoptask/gen/signer"
 )
 
-// The mock is served through the generated strict server, so a change to the
-// contract that the mock does not follow breaks the build here.
+// codeInsufficientPermission is OMS's answer to credentials that do not
+// cover the project. TODO: gen.CodeInsufficientPermission once gen has it.
+const codeInsufficientPermission = "OMS.0072"
+
+// The mock breaks the build when the spec's operations change.
 var _ gen.StrictServerInterface = (*Mock)(nil)
 
-// DefaultStopDelay is how long a stopped task stays pausing (7) before it is
-// stopped (3) when neither WithStopDelay nor the fixtures say otherwise. It
-// is short enough for a person trying the CLI to see both states.
-const DefaultStopDelay = 2 * time.Second
-
-// maxRecordsKept bounds the exchanges a Mock remembers for Records, so that
-// a long-running mock fed bad traffic cannot grow without limit.
-const maxRecordsKept = 1000
-
-// Mock is an in-memory OMS serving StopTask. It is safe for concurrent use;
-// create it with New and serve Handler.
+// Mock is a stateful OMS: tasks per project, the credentials it accepts,
+// and StopTask's state machine (migrating → pausing → stopped after the
+// stop delay). Its handler is the generated server behind the contract
+// middleware, so every request it answers was routed, authenticated and
+// validated against the spec first, in the gateway's order.
 type Mock struct {
-	now         func() time.Time
-	delay       time.Duration
-	creds       *credentials
-	onViolation func(contract.Record)
-	// respond, when set, replaces StopTask's answer. Only tests set it, to
-	// prove that the contract middleware catches a wrong answer.
-	respond func(gen.StopTaskRequestObject, string) gen.StopTaskResponseObject
-
+	v       *contract.Validator
 	handler http.Handler
+	now     func() time.Time
+	delay   time.Duration
+	report  func(contract.Record)
 
-	mu       sync.Mutex
-	projects map[string]map[int64]*taskState
-	records  []contract.Record
+	mu     sync.Mutex
+	tasks  map[taskKey]*taskState
+	tokens map[[sha256.Size]byte][]string // token digest → projects
+	keys   map[string]akskEntry           // AK → SK and projects
 
-	requests     atomic.Int64
-	stops        atomic.Int64
-	refused      atomic.Int64
-	forbidden    atomic.Int64
-	unauthorized atomic.Int64
-	reqViolated  atomic.Int64
-	respViolated atomic.Int64
+	stops atomic.Int64
 }
 
-// taskState is a task plus what the lazy pausing → stopped transition
-// needs.
+type taskKey struct {
+	project string
+	id      int64
+}
+
 type taskState struct {
-	task Task
-	// stoppedAt is when StopTask accepted the stop; zero for a task that was
-	// seeded as pausing, which therefore stays pausing.
+	task      Task
 	stoppedAt time.Time
 }
 
-// config collects what the options ask for, so that New can validate the
-// whole set (duplicates across options, for instance) before building.
-type config struct {
-	now         func() time.Time
-	delay       *time.Duration
-	tasks       []seedTask
-	tokens      []tokenSeed
-	aksk        []akskSeed
-	onViolation func(contract.Record)
-	respond     func(gen.StopTaskRequestObject, string) gen.StopTaskResponseObject
+type akskEntry struct {
+	sk       string
+	projects []string
 }
 
-type seedTask struct {
-	project string
-	task    Task
-	origin  string // where the task came from, for error messages
-}
+// Option configures a Mock.
+type Option func(*Mock) error
 
-// Option configures a Mock built by New.
-type Option func(*config) error
-
-// WithTask seeds a task in project. New fails for an empty or too long
-// project ID, an ID outside 0..MaxTaskID, an unknown status or a task ID
-// already seeded in the same project.
-func WithTask(project string, t Task) Option {
-	return func(c *config) error {
-		c.tasks = append(c.tasks, seedTask{project: project, task: t, origin: fmt.Sprintf("WithTask(%q, %d)", project, t.ID)})
-		return nil
+// WithContract sets the validator options, for example WithSpecFile to
+// serve the spec of a pull request. The mock adds WithServer("/").
+func WithContract(opts ...contract.Option) Option {
+	return func(m *Mock) (err error) {
+		m.v, err = contract.New(append(opts, contract.WithServer("/"), contract.WithAuthenticator(m.verify))...)
+		return err
 	}
 }
 
-// WithToken accepts the IAM token for the listed projects; "*" covers every
-// project. New fails for an empty or too long token, a token given twice or
-// an empty project list. The token never appears in errors.
-func WithToken(token string, projects ...string) Option {
-	return func(c *config) error {
-		c.tokens = append(c.tokens, tokenSeed{token: token, projects: slices.Clone(projects), origin: fmt.Sprintf("WithToken #%d", len(c.tokens)+1)})
-		return nil
-	}
-}
-
-// WithAKSK accepts AK/SK signatures made with ak and sk for the listed
-// projects; "*" covers every project. New fails for an empty AK or SK, an AK
-// given twice or an empty project list. The SK never appears in errors.
-func WithAKSK(ak, sk string, projects ...string) Option {
-	return func(c *config) error {
-		c.aksk = append(c.aksk, akskSeed{ak: ak, sk: sk, projects: slices.Clone(projects), origin: fmt.Sprintf("WithAKSK(%q)", ak)})
-		return nil
-	}
-}
-
-// WithStopDelay sets how long a task stays pausing after an accepted stop,
-// measured on the mock's clock. Zero makes it stopped as soon as it is next
-// looked at; the 200 answer itself always leaves it pausing.
-func WithStopDelay(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("stop delay %v is negative", d)
-		}
-		c.delay = &d
-		return nil
-	}
-}
-
-// WithClock makes the mock read the time from now instead of time.Now: it
-// drives the pausing → stopped transition and the X-Sdk-Date skew check, so
-// tests can move time without sleeping.
+// WithClock replaces time.Now, for tests of the stop delay and of stale
+// signatures.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("WithClock: nil clock")
-		}
-		c.now = now
-		return nil
-	}
+	return func(m *Mock) error { m.now = now; return nil }
 }
 
-// WithViolationHandler has f called for every exchange in which the strict
-// contract middleware found violations: request violations (the client's
-// fault, answered 400/401/404/405 by the middleware) as well as response
-// violations (the mock's fault, answered 500). f runs on the request's
-// goroutine and must be safe for concurrent use. Records are also counted
-// in Stats and kept for Records.
-func WithViolationHandler(f func(contract.Record)) Option {
-	return func(c *config) error {
-		c.onViolation = f
-		return nil
-	}
+// WithViolationHandler calls fn with every exchange that broke the
+// contract. The mock's own answers never do; a client's requests may.
+func WithViolationHandler(fn func(contract.Record)) Option {
+	return func(m *Mock) error { m.report = fn; return nil }
 }
 
-// New builds a Mock from opts. Without options it holds no task and accepts
-// no credential, so every request is refused; seed it with WithFixtures(
-// DefaultFixtures()) for a ready-made set. Errors name the offending option
-// or fixture but never quote a token or SK.
-func New(opts ...Option) (*Mock, error) {
-	var c config
+// New builds a mock seeded with fx (DefaultFixtures when nil).
+func New(fx *Fixtures, opts ...Option) (*Mock, error) {
+	if fx == nil {
+		fx = DefaultFixtures()
+	}
+	m := &Mock{now: time.Now, tasks: map[taskKey]*taskState{}, tokens: map[[sha256.Size]byte][]string{}, keys: map[string]akskEntry{}}
 	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&c); err != nil {
-			return nil, fmt.Errorf("mock: %w", err)
+		if err := o(m); err != nil {
+			return nil, err
 		}
 	}
-	m := &Mock{
-		now:         time.Now,
-		delay:       DefaultStopDelay,
-		onViolation: c.onViolation,
-		respond:     c.respond,
-		projects:    make(map[string]map[int64]*taskState),
-	}
-	if c.now != nil {
-		m.now = c.now
-	}
-	if c.delay != nil {
-		m.delay = *c.delay
-	}
-	for _, s := range c.tasks {
-		if err := validateTask(s.project, s.task); err != nil {
-			return nil, fmt.Errorf("mock: %s: %w", s.origin, err)
+	if m.v == nil {
+		if err := WithContract()(m); err != nil {
+			return nil, err
 		}
-		if _, dup := m.projects[s.project][s.task.ID]; dup {
-			return nil, fmt.Errorf("mock: %s: duplicate task id %d in project %q", s.origin, s.task.ID, s.project)
-		}
-		m.putLocked(s.project, s.task)
 	}
-	creds, err := newCredentials(c.tokens, c.aksk)
-	if err != nil {
-		return nil, fmt.Errorf("mock: %w", err)
+	if err := m.seed(fx); err != nil {
+		return nil, err
 	}
-	m.creds = creds
-	h, err := m.buildHandler()
-	if err != nil {
-		return nil, fmt.Errorf("mock: %w", err)
+	mux := http.NewServeMux()
+	// An operation of the spec that the generated server does not have
+	// (a newer spec given with WithSpecFile) is answered in the contract's
+	// shape, naming what is missing.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+r.Method+" "+r.URL.Path)
+	})
+	strict := gen.NewStrictHandlerWithOptions(m, []gen.StrictMiddlewareFunc{m.authorize},
+		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: m.v.ParamErrorHandler, ResponseErrorHandlerFunc: m.v.ParamErrorHandler})
+	h := gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: m.v.ParamErrorHandler})
+	mw := []contract.MiddlewareOption{contract.WithStrictResponses()}
+	if m.report != nil {
+		mw = append(mw, contract.WithViolationHandler(m.report))
 	}
-	m.handler = h
+	m.handler = contract.Middleware(m.v, mw...)(h)
 	return m, nil
 }
 
-// validateTask applies the contract's limits, so that a seeded task is one a
-// client could actually address.
-func validateTask(project string, t Task) error {
-	switch {
-	case project == "":
-		return errors.New("empty project ID")
-	case len(project) > MaxProjectIDLength:
-		return fmt.Errorf("project ID is %d bytes, the contract allows at most %d", len(project), MaxProjectIDLength)
-	case project == wildcardProject:
-		return fmt.Errorf("project ID %q is reserved for credentials covering every project", wildcardProject)
-	case t.ID < 0 || t.ID > MaxTaskID:
-		return fmt.Errorf("task id %d is outside 0..%d", t.ID, MaxTaskID)
-	case !t.Status.Valid():
-		return fmt.Errorf("task %d: unknown status %d (want 1..7)", t.ID, t.Status)
-	}
-	return nil
+// Handler serves the mock.
+func (m *Mock) Handler() http.Handler { return m.handler }
+
+// Validator is the mock's validator (its spec and its facts).
+func (m *Mock) Validator() *contract.Validator { return m.v }
+
+// Server returns an http.Server for m with timeouts that bound what a slow
+// or hostile client can hold.
+func (m *Mock) Server() *http.Server {
+	return &http.Server{Handler: m.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 20}
 }
 
-func (m *Mock) putLocked(project string, t Task) {
-	tasks := m.projects[project]
-	if tasks == nil {
-		tasks = make(map[int64]*taskState)
-		m.projects[project] = tasks
-	}
-	tasks[t.ID] = &taskState{task: t}
-}
+// Stops counts the stops the mock accepted.
+func (m *Mock) Stops() int { return int(m.stops.Load()) }
 
-// settleLocked completes a pausing → stopped transition whose delay has
-// passed. Doing it on every read, under the lock, replaces a timer per task.
-func (m *Mock) settleLocked(s *taskState, now time.Time) {
-	if s.task.Status == StatusPausing && !s.stoppedAt.IsZero() && !now.Before(s.stoppedAt.Add(m.delay)) {
-		s.task.Status = StatusStopped
-		s.stoppedAt = time.Time{}
-	}
-}
-
-// Task returns the current state of a task, and false if project has no
-// task id.
+// Task returns a task as it is now.
 func (m *Mock) Task(project string, id int64) (Task, bool) {
-	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.projects[project][id]
+	s, ok := m.tasks[taskKey{project, id}]
 	if !ok {
 		return Task{}, false
 	}
-	m.settleLocked(s, now)
+	m.settle(s)
 	return s.task, true
 }
 
-// Tasks returns the tasks of project sorted by ID; nil for a project with
-// none.
-func (m *Mock) Tasks(project string) []Task {
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	tasks := m.projects[project]
-	if len(tasks) == 0 {
+// settle moves a pausing task to stopped once the stop delay has passed.
+func (m *Mock) settle(s *taskState) {
+	if s.task.Status == StatusPausing && !s.stoppedAt.IsZero() && m.now().Sub(s.stoppedAt) >= m.delay {
+		s.task.Status = StatusStopped
+	}
+}
+
+// verify is the validator's authenticator: the credential, whose form the
+// validator has checked, must be one the mock knows. A token is looked up by
+// digest in constant time; a signature is verified with the SK of its AK,
+// and its date must be within the skew the scheme's x-oms-max-skew allows.
+func (m *Mock) verify(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	r := in.RequestValidationInput.Request
+	value := r.Header.Get(in.SecurityScheme.Name)
+	a, err := signer.ParseAuthorization(value)
+	if err != nil {
+		if m.tokenProjects(value) == nil {
+			return errors.New(in.SecuritySchemeName + ": unknown token")
+		}
 		return nil
 	}
-	out := make([]Task, 0, len(tasks))
-	for _, s := range tasks {
-		m.settleLocked(s, now)
-		out = append(out, s.task)
+	key, ok := m.keys[a.Access]
+	if !ok {
+		return errors.New(in.SecuritySchemeName + ": unknown access key")
 	}
-	slices.SortFunc(out, func(a, b Task) int { return cmp.Compare(a.ID, b.ID) })
-	return out
-}
-
-// Projects returns the IDs of the projects holding tasks, sorted.
-func (m *Mock) Projects() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]string, 0, len(m.projects))
-	for p, tasks := range m.projects {
-		if len(tasks) > 0 {
-			out = append(out, p)
+	date, err := signer.Date(r)
+	if err != nil {
+		return fmt.Errorf("%s: %v", in.SecuritySchemeName, err)
+	}
+	if max := m.v.Credentials()[in.SecuritySchemeName].MaxSkew; max > 0 {
+		if d := m.now().Sub(date); d > max || d < -max {
+			return fmt.Errorf("%s: the signature's date is more than %s off", in.SecuritySchemeName, max)
 		}
 	}
-	slices.Sort(out)
-	return out
-}
-
-// SetTask creates or replaces a task, for example to put a stopped task back
-// to migrating between two runs of a suite. It validates like WithTask,
-// except that replacing an existing ID is the point.
-func (m *Mock) SetTask(project string, t Task) error {
-	if err := validateTask(project, t); err != nil {
-		return fmt.Errorf("mock: SetTask: %w", err)
+	body, _ := io.ReadAll(r.Body)
+	if err := signer.Verify(r, body, key.sk); err != nil {
+		return fmt.Errorf("%s: %v", in.SecuritySchemeName, err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.putLocked(project, t)
 	return nil
 }
 
-// stopOutcome is what a stop attempt found.
-type stopOutcome int
-
-const (
-	stopAccepted stopOutcome = iota
-	stopNotMigrating
-	stopFinished
-	stopNotFound
-)
-
-// stop is the whole state transition, atomic under the lock: of many
-// concurrent stops of one migrating task exactly one is accepted.
-func (m *Mock) stop(project string, id int64) stopOutcome {
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.projects[project][id]
-	if !ok {
-		return stopNotFound
-	}
-	m.settleLocked(s, now)
-	switch s.task.Status {
-	case StatusMigrating:
-		s.task.Status = StatusPausing
-		s.stoppedAt = now
-		return stopAccepted
-	case StatusSucceeded:
-		return stopFinished
-	default:
-		return stopNotMigrating
-	}
-}
-
-// Stats counts what the mock answered since it was built.
-type Stats struct {
-	// Requests is every request the handler received.
-	Requests int
-	// Stops is StopTask calls answered 200.
-	Stops int
-	// Refused is StopTask calls answered 400 because of the task's state or
-	// absence (OMS.0066, OMS.0070, OMS.1009).
-	Refused int
-	// Forbidden is requests answered 403 OMS.0072.
-	Forbidden int
-	// Unauthorized is requests the mock answered 401 (bad token or
-	// signature); credentials missing or malformed are request violations.
-	Unauthorized int
-	// RequestViolations is violations the contract middleware found in
-	// requests: the clients' fault.
-	RequestViolations int
-	// ResponseViolations is violations the contract middleware found in the
-	// mock's own answers: a mock bug, always zero when all is well.
-	ResponseViolations int
-}
-
-// Stats returns the counters. They are read one by one, so under
-// concurrent traffic they may not add up exactly; read them when quiet.
-func (m *Mock) Stats() Stats {
-	return Stats{
-		Requests:           int(m.requests.Load()),
-		Stops:              int(m.stops.Load()),
-		Refused:            int(m.refused.Load()),
-		Forbidden:          int(m.forbidden.Load()),
-		Unauthorized:       int(m.unauthorized.Load()),
-		RequestViolations:  int(m.reqViolated.Load()),
-		ResponseViolations: int(m.respViolated.Load()),
-	}
-}
-
-// Stops returns how many StopTask calls were answered 200, the number a load
-// test compares with the migrating tasks it targeted.
-func (m *Mock) Stops() int { return int(m.stops.Load()) }
-
-// Records returns the exchanges in which the contract middleware found
-// violations (at most the last 1000), oldest first.
-func (m *Mock) Records() []contract.Record {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.records)
-}
-
-// Violations returns the violations of Records, flattened, oldest first.
-func (m *Mock) Violations() contract.Violations {
-	var vs contract.Violations
-	for _, rec := range m.Records() {
-		vs = append(vs, rec.Violations...)
-	}
-	return vs
-}
-
-func (m *Mock) reportViolations(_ *http.Request, rec contract.Record) {
-	for _, v := range rec.Violations {
-		if v.Direction == contract.DirectionResponse {
-			m.respViolated.Add(1)
-		} else {
-			m.reqViolated.Add(1)
+func (m *Mock) tokenProjects(token string) []string {
+	d := sha256.Sum256([]byte(token))
+	var found []string
+	for k, projects := range m.tokens {
+		if subtle.ConstantTimeCompare(d[:], k[:]) == 1 {
+			found = projects
 		}
 	}
-	m.mu.Lock()
-	if len(m.records) >= maxRecordsKept {
-		m.records = slices.Delete(m.records, 0, 1)
-	}
-	m.records = append(m.records, rec)
-	m.mu.Unlock()
-	if m.onViolation != nil {
-		m.onViolation(rec)
+	return found
+}
+
+type projectsKey struct{}
+
+// authorize finds which projects the (already verified) caller may use,
+// for StopTask's permission check.
+func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+		projects := []string{}
+		for _, c := range m.v.Credentials() {
+			value := r.Header.Get(c.Header)
+			if value == "" {
+				continue
+			}
+			if a, err := signer.ParseAuthorization(value); err == nil {
+				projects = append(projects, m.keys[a.Access].projects...)
+			} else {
+				projects = append(projects, m.tokenProjects(value)...)
+			}
+		}
+		return f(context.WithValue(ctx, projectsKey{}, projects), w, r, req)
 	}
 }
 
-// Close releases the mock. The mock starts no goroutine and holds no
-// resource (transitions are computed on read), so Close has nothing to stop;
-// it exists so that callers can treat the mock like other servers and so
-// that a future version may need it. It is safe to call more than once.
-func (m *Mock) Close() error { return nil }
+// StopTask applies the state machine to the task and answers as OMS does.
+// The contract middleware has validated the request, so the parameters are
+// within the spec's limits.
+func (m *Mock) StopTask(ctx context.Context, req gen.StopTaskRequestObject) (gen.StopTaskResponseObject, error) {
+	id := contract.RequestID(ctx)
+	projects, _ := ctx.Value(projectsKey{}).([]string)
+	if !slices.Contains(projects, req.ProjectId) && !slices.Contains(projects, AnyProject) {
+		return gen.StopTask403JSONResponse{ForbiddenJSONResponse: gen.ForbiddenJSONResponse{
+			Body: m.error(codeInsufficientPermission), Headers: gen.ForbiddenResponseHeaders{XRequestId: id}}}, nil
+	}
+	code := m.stop(req.ProjectId, req.TaskId)
+	if code == "" {
+		m.stops.Add(1)
+		return gen.StopTask200Response{Headers: gen.StopTask200ResponseHeaders{XRequestId: id}}, nil
+	}
+	return gen.StopTask400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse{
+		Body: m.error(code), Headers: gen.BadRequestResponseHeaders{XRequestId: id}}}, nil
+}
+
+func (m *Mock) error(code string) gen.Error {
+	return gen.Error{ErrorCode: code, ErrorMsg: m.v.Message(code)}
+}
+
+// stop is the whole transition, atomic under the lock: of many concurrent
+// stops of one migrating task exactly one is accepted. It returns the error
+// code of a refusal, or "".
+func (m *Mock) stop(project string, id int64) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.tasks[taskKey{project, id}]
+	if !ok {
+		return gen.CodeTaskNotFound
+	}
+	m.settle(s)
+	switch s.task.Status {
+	case StatusMigrating:
+		s.task.Status, s.stoppedAt = StatusPausing, m.now()
+		return ""
+	case StatusSucceeded:
+		return gen.CodeAlreadyFinished
+	default:
+		return gen.CodeNotMigrating
+	}
+}

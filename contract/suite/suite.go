@@ -2,213 +2,219 @@ package suite
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/gen"
+	"github.com/oms-contract/stoptask/gen/signer"
 )
 
-// DefaultTimeout bounds each exchange when Config.Timeout is zero. A stop is
-// a single small request, so anything slower is a hung server, not a slow
-// one.
+// DefaultTimeout bounds each exchange.
 const DefaultTimeout = 30 * time.Second
 
-// MaxProjectIDLength is the longest project_id the contract allows; the
-// suite refuses a longer configured one because every valid case would then
-// be invalid.
-const MaxProjectIDLength = 1024
-
-// Boundary task IDs of the contract (task_id is an int64 in 0..MaxTaskID).
-const (
-	MinTaskID int64 = 0
-	MaxTaskID int64 = 999999999999999
-)
-
-// Config says where the suite sends its requests and with which credentials.
-// Either Token or AK and SK (or both) must be set: without valid
-// credentials the positive cases cannot be told apart from authentication
-// failures.
+// Config says what to check and how.
 type Config struct {
-	// Endpoint is the base URL: scheme, host and an optional path prefix,
-	// for example http://127.0.0.1:8080 or https://oms.cn-north-4.myhuaweicloud.com.
+	// Endpoint is the server's base URL, e.g. https://oms.cn-north-4.myhuaweicloud.com.
 	Endpoint string
-	// ProjectID is the project every request addresses (1..1024 characters).
-	ProjectID string
-	// Token is an IAM token sent as X-Auth-Token.
+	// Validator holds the spec; it must match Endpoint (contract.WithServer).
+	Validator *contract.Validator
+	// Params are the values of path parameters the credentials are scoped
+	// to, such as {"project_id": "2c06…"}; the cases probe them but use
+	// these values otherwise.
+	Params map[string]string
+	// Token authenticates when set; otherwise AKSK signs.
 	Token string
-	// AK and SK sign requests with SDK-HMAC-SHA256; when both they and Token
-	// are set, AK/SK is the primary scheme and the token is exercised by a
-	// case of its own.
-	AK, SK string
-	// SecurityToken accompanies temporary AK/SK credentials.
-	SecurityToken string
-	// Timeout bounds each exchange; zero means DefaultTimeout.
-	Timeout time.Duration
-	// HTTPClient sends the requests; nil means a client that does not follow
-	// redirects (a redirect would hide the answer under test). A given
-	// client is used as it is, but its redirect policy is not changed.
-	HTTPClient *http.Client
-	// Behaviour names tasks whose state the caller knows. Cases that need
-	// such a task are left out when it is not named, so the zero Behaviour
-	// makes the run non-destructive, on one assumption: see
-	// NoBoundaryProbes.
-	Behaviour Behaviour
-	// NoBoundaryProbes leaves out the cases that send a valid, authenticated
-	// stop to a task the caller did not name: positive/task_id=0,
-	// positive/task_id=999999999999999, auth/token-accepted and
-	// auth/aksk-accepted (both address 999999999999999). Those cases assume
-	// that the boundary IDs are not tasks of the project; if one were a
-	// migrating task, they would pause it. The cases left send only
-	// requests a conforming server refuses (invalid input, wrong or no
-	// credentials, another method), still addressing task 999999999999999.
-	// The price: nothing then shows that valid credentials and IDs are
-	// accepted.
+	AKSK  signer.Credentials
+	// NoBoundaryProbes leaves out the valid boundary values of unscoped
+	// parameters (task IDs 0 and the maximum), which a real server would
+	// act on if such a task existed.
 	NoBoundaryProbes bool
-	// Progress, when set, is called after each case with its result and its
-	// position, so that a long run can show it is alive.
-	Progress func(done, total int, r CaseResult)
+	// Behaviour, when set, adds StopTask's state machine on these tasks.
+	Behaviour *Behaviour
+	// StopTaskID, when set, really stops that task.
+	StopTaskID *int64
+	// Timeout bounds each exchange (DefaultTimeout when zero).
+	Timeout time.Duration
+	// Coverage, when set, counts every exchange.
+	Coverage *contract.Coverage
 }
 
-// Behaviour names tasks of Config.ProjectID by ID and what state they are
-// in. Only MigratingTask leads to a state change: the suite stops it.
+// Behaviour names tasks of the project for StopTask's own cases.
 type Behaviour struct {
-	// MigratingTask is a task in status 2 (migrating). The suite stops it and
-	// expects 200, then stops it again and expects 400 OMS.0066. This is the
-	// only destructive case; name a task only if you mean it to be paused.
-	MigratingTask *int64
-	// FinishedTask is a task in status 5 (succeeded); the suite expects 400
-	// OMS.0070.
-	FinishedTask *int64
-	// UnknownTask is an ID the project has no task with; the suite expects
-	// 400 OMS.1009.
-	UnknownTask *int64
+	Migrating, Finished, Unknown int64
 }
 
-// TaskID returns a pointer to id, for the fields of Behaviour.
-func TaskID(id int64) *int64 { return &id }
+// ErrUnreachable means there was no server to judge: the connection was
+// refused or the host is unknown.
+var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
 
-// auth names the primary authentication scheme in reports.
-func (c *Config) auth() string {
-	var parts []string
-	if c.Token != "" {
-		parts = append(parts, "token")
-	}
-	if c.AK != "" || c.SK != "" {
-		parts = append(parts, "AK/SK")
-	}
-	return strings.Join(parts, "+")
-}
-
-// secrets are the configured values that must never be printed, sent or
-// not (the SK never is). What each request carried is added per request
-// from contract.SecretValues, which also lists the access key of an
-// Authorization header: not a secret, but not worth showing either.
-func (c *Config) secrets() []string {
-	return []string{c.Token, c.SK, c.SecurityToken}
-}
-
-// validate rejects a configuration the suite cannot give an honest verdict
-// with. Its messages never quote a credential.
-func (c *Config) validate() (*url.URL, error) {
-	if c.Endpoint == "" {
-		return nil, errors.New("suite: no endpoint")
-	}
-	u, err := url.Parse(c.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("suite: endpoint %q is not an http or https URL with a host", contract.RedactURL(c.Endpoint))
-	}
-	if u.User != nil {
-		return nil, errors.New("suite: the endpoint must not carry user information")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("suite: the endpoint must not have a query or fragment")
-	}
-	switch {
-	case c.ProjectID == "":
-		return nil, errors.New("suite: no project ID")
-	case len(c.ProjectID) > MaxProjectIDLength:
-		return nil, fmt.Errorf("suite: the project ID is %d characters, the contract allows at most %d", len(c.ProjectID), MaxProjectIDLength)
-	case c.Token == "" && c.AK == "" && c.SK == "":
-		return nil, errors.New("suite: no credentials: set a token or an AK/SK pair")
-	case (c.AK == "") != (c.SK == ""):
-		return nil, errors.New("suite: AK and SK must be given together")
-	case len(c.Token) > gen.MaxTokenLength:
-		return nil, fmt.Errorf("suite: the token is %d characters, the contract allows at most %d", len(c.Token), gen.MaxTokenLength)
-	case c.Timeout < 0:
-		return nil, errors.New("suite: negative timeout")
-	}
-	for name, id := range map[string]*int64{"migrating": c.Behaviour.MigratingTask, "finished": c.Behaviour.FinishedTask, "unknown": c.Behaviour.UnknownTask} {
-		if id != nil && (*id < MinTaskID || *id > MaxTaskID) {
-			return nil, fmt.Errorf("suite: the %s task ID %d is outside %d..%d", name, *id, MinTaskID, MaxTaskID)
-		}
-	}
-	return u, nil
-}
-
-// Run sends every case to the configured endpoint, one after the other, and
-// returns the report. The error is for a configuration the suite cannot run
-// with; a server that cannot be reached gives a report whose cases end in
-// VerdictError. Cancelling ctx stops the run between cases and marks the
-// remaining ones as errors.
+// Run sends every case and judges the answers. It returns an error only
+// when there is no verdict at all (ErrUnreachable).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	base, err := cfg.validate()
-	if err != nil {
-		return nil, err
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
 	}
-	v, err := contract.New(contract.WithServer(strings.TrimRight(base.String(), "/")))
-	if err != nil {
-		return nil, fmt.Errorf("suite: building the validator: %w", err)
+	v := cfg.Validator
+	rec := &contract.Recorder{}
+	opts := []contract.TransportOption{contract.WithRecorder(rec)}
+	if cfg.Coverage != nil {
+		opts = append(opts, contract.WithCoverage(cfg.Coverage))
 	}
-	r := &runner{cfg: cfg, base: strings.TrimRight(base.String(), "/"), v: v, client: cfg.HTTPClient}
-	if r.client == nil {
-		r.client = &http.Client{
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	client := &http.Client{Timeout: cfg.Timeout, Transport: contract.NewTransport(v, nil, opts...),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	scrub := contract.NewScrubber(cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
+	cases := append(buildCases(v, &cfg), behaviourCases(&cfg)...)
+	report := &Report{Endpoint: contract.RedactURL(cfg.Endpoint), Spec: v.Spec().Info.Title + " " + v.Spec().Info.Version}
+	authenticated, refused := 0, 0
+	e := expectations{}
+	for _, op := range contract.Operations(v.Spec()) {
+		if ref := op.Responses.Status(http.StatusUnauthorized); ref != nil {
+			e.authCodes = appendExampleCodes(e.authCodes, ref.Value)
 		}
 	}
-	if r.cfg.Timeout == 0 {
-		r.cfg.Timeout = DefaultTimeout
-	}
-
-	cases := buildCases(&r.cfg)
-	rep := &Report{
-		Endpoint:  r.base,
-		ProjectID: cfg.ProjectID,
-		Auth:      cfg.auth(),
-		Started:   time.Now().UTC(),
-	}
-	for i, c := range cases {
-		res := r.run(ctx, c)
-		rep.Cases = append(rep.Cases, res)
-		if id, ok := addressedTaskID(res.Path); ok && !slices.Contains(rep.TaskIDs, id) {
-			rep.TaskIDs = append(rep.TaskIDs, id)
+	for _, c := range cases {
+		seen := len(rec.Records())
+		res := CaseResult{Name: c.Name, Operation: c.Operation, Rule: c.Rule, Expectation: c.Expectation, Method: c.method,
+			Path: "/" + strings.Join(c.path, "/")}
+		a, err := send(ctx, client, &cfg, c)
+		switch {
+		case err == nil:
+		case isDial(err):
+			return nil, fmt.Errorf("%w: %s", ErrUnreachable, scrub.String(err.Error()))
+		case isTimeout(err):
+			res.Verdict, res.Error = VerdictError, "no answer in time: "+scrub.String(err.Error())
+		default:
+			res.fail(CheckAnswer, "the server broke off the exchange: "+scrub.String(err.Error()))
 		}
-		if cfg.Progress != nil {
-			cfg.Progress(i+1, len(cases), res)
+		res.Status, res.ErrorCode = a.status, a.code
+		for _, r := range rec.Records()[seen:] {
+			for _, vi := range r.Violations {
+				if vi.Direction == contract.DirectionResponse && vi.Kind != contract.KindTransport {
+					vi.Reason = scrub.String(vi.Reason)
+					res.Violations = append(res.Violations, vi)
+				}
+			}
 		}
+		if res.Verdict == "" && err == nil {
+			if len(res.Violations) > 0 {
+				res.fail(CheckContract, fmt.Sprintf("%d contract violation(s)", len(res.Violations)))
+			}
+			if a.status >= 500 {
+				res.fail(CheckServerError, fmt.Sprintf("a %d answer: the server failed", a.status))
+			}
+			if !c.expect(a) {
+				res.fail(CheckExpectation, fmt.Sprintf("got %d %s", a.status, a.code))
+			}
+		}
+		if res.Verdict == "" {
+			res.Verdict = VerdictPass
+			if len(res.Failures) > 0 {
+				res.Verdict = VerdictFail
+			}
+		}
+		if (c.auth.kind == "" || c.auth.kind == "valid") && err == nil {
+			authenticated++
+			if e.authFailure(a) {
+				refused++
+			}
+		}
+		report.Cases = append(report.Cases, res)
 	}
-	rep.Duration = time.Since(rep.Started)
-	rep.Summary = summarize(rep.Cases)
-	return rep, nil
+	report.CredentialsRefused = authenticated > 0 && refused == authenticated
+	return report, nil
 }
 
-// addressedTaskID returns the task ID a request path names, when it is a
-// valid one: the IDs of tasks the run could have acted on.
-func addressedTaskID(path string) (int64, bool) {
-	i := strings.LastIndex(path, "/tasks/")
-	if i < 0 {
-		return 0, false
+// send makes one case's request and reads the answer's status and code.
+func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer, error) {
+	u, err := url.Parse(strings.TrimSuffix(cfg.Endpoint, "/") + "/" + strings.Join(c.path, "/"))
+	if err != nil {
+		return answer{}, err
 	}
-	seg, _, _ := strings.Cut(path[i+len("/tasks/"):], "/")
-	id, err := strconv.ParseInt(seg, 10, 64)
-	if err != nil || id < MinTaskID || id > MaxTaskID || strconv.FormatInt(id, 10) != seg {
-		return 0, false
+	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
+	if err != nil {
+		return answer{}, err
 	}
-	return id, true
+	if err := authenticate(ctx, req, cfg, c.auth); err != nil {
+		return answer{}, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
+	if err != nil {
+		return answer{status: resp.StatusCode}, err
+	}
+	a := answer{status: resp.StatusCode}
+	if resp.StatusCode >= 400 {
+		a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
+	}
+	return a, nil
+}
+
+// authenticate applies a case's credentials: the configured ones through
+// the client layer's request editors, or a deliberately bad one.
+func authenticate(ctx context.Context, req *http.Request, cfg *Config, a auth) error {
+	wrongKey := signer.Credentials{AK: cfg.AKSK.AK, SK: "wrong-" + randomHex(), ProjectID: cfg.AKSK.ProjectID}
+	if wrongKey.AK == "" {
+		wrongKey.AK = "UNKNOWNAK" + strings.ToUpper(randomHex()[:11])
+	}
+	var edit gen.RequestEditorFn
+	switch {
+	case a.kind == "" && cfg.Token != "":
+		edit = gen.WithToken(cfg.Token)
+	case a.kind == "":
+		edit = gen.WithAKSK(cfg.AKSK)
+	case a.kind == "valid" && isSignature(a.scheme):
+		edit = gen.WithAKSK(cfg.AKSK)
+	case a.kind == "valid":
+		edit = gen.WithToken(cfg.Token)
+	case a.kind == "none":
+		req.Header.Set("Content-Type", "application/json")
+	case a.kind == "empty":
+		req.Header.Set(a.scheme.Header, "")
+	case a.kind == "long":
+		req.Header.Set(a.scheme.Header, strings.Repeat("a", int(*a.scheme.Value.MaxLength)+1))
+	case a.kind == "wrong" && isSignature(a.scheme):
+		edit = gen.WithAKSK(wrongKey)
+	case a.kind == "wrong":
+		edit = gen.WithToken("wrong-" + randomHex())
+	case a.kind == "stale":
+		key := cfg.AKSK
+		if key.AK == "" {
+			key = wrongKey
+		}
+		past := time.Now().Add(-a.scheme.MaxSkew - 5*time.Minute)
+		edit = gen.WithAKSK(key, signer.WithClock(func() time.Time { return past }))
+	}
+	if edit == nil {
+		return nil
+	}
+	return edit(ctx, req)
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func isDial(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

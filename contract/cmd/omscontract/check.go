@@ -2,259 +2,188 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/contract/mock"
 	"github.com/oms-contract/stoptask/contract/suite"
+	"github.com/oms-contract/stoptask/gen/signer"
 )
 
 const checkUsage = `Usage:
   omscontract check [flags]
 
-Runs the StopTask conformance suite and prints a table of cases: request,
-status, verdict, violations and expectation. Every exchange is validated against
-openapi.yaml (documented status, Content-Type, X-Request-Id, body schema); each
-case also checks its own expectation:
-  - task_id 0 and 999999999999999 accepted: 200, 400 other than OMS.0054/
-    OMS.0064, or 403 (404 fails: it says StopTask does not exist there; so
-    does an authentication failure: 401, APIGW.0301 or OMS.0068);
-  - invalid task_id (-1, 10^15, 2^63, abc, 1.5, 1e3, empty): 400 OMS.0054 or
-    OMS.0064;
-  - a 1025-character project_id: 400 or 403; a 16385-character token: 400, 401,
-    or 403 OMS.0068/APIGW.0301 (a 400 about the task, such as OMS.1009, fails:
-    the input got through);
-  - no credentials or an empty X-Auth-Token: 401;
-  - a wrong token, a wrong signature, or (with AK/SK) a signature 20 minutes
-    old: 401, or 403 OMS.0068/APIGW.0301 (403 OMS.0072, insufficient
-    permission, fails: it says the credentials were taken as valid);
-  - GET and PUT: a 4xx with a JSON Error body and X-Request-Id.
-A server that closes the connection, cuts its answer short or sends a
-malformed one after receiving a request fails like a 5xx.
+Runs the conformance suite, derived from the spec: for every operation, each
+path parameter at and past the bounds of its schema, each credential scheme
+missing, empty, unknown, over-long and (for a signature) stale, and each
+undeclared method on each path. Every answer is validated against the spec;
+a 5xx or an exchange the server breaks off fails. The table names the schema
+keyword or rule behind each case; failures show what was expected.
 
-It prints on stderr which endpoint it checks and where that came from, before
-the first request.
+Without --endpoint (or OMS_ENDPOINT) the suite runs against a mock started in
+this process, and also checks StopTask's behaviour (a migrating task is
+paused, then refused as not migrating; a finished and an unknown task).
 
-Without --endpoint (and without OMS_ENDPOINT) the suite runs against a mock
-started in this process, with its built-in test project, credentials and tasks,
-and also checks behaviour: stopping a migrating task (200, then OMS.0066), a
-finished one (OMS.0070) and an unknown one (OMS.1009).
+With --endpoint it is non-destructive on one assumption: that the valid
+boundary task IDs (the schema's minimum and maximum) are not tasks of the
+project; --no-boundary-probes leaves those cases out. --stop-task ID really
+stops that task. --endpoint needs --project and --token or --ak/--sk.
 
-With --endpoint it runs against that server, non-destructive ON ONE ASSUMPTION:
-that task IDs 0 and 999999999999999 are not tasks of the project.
-The cases task_id=0, task_id=999999999999999, token-accepted and aksk-accepted
-send a valid, authenticated stop to those IDs; if one of them were a migrating
-task, it would be paused. --no-boundary-probes leaves those cases out; the rest
-send only invalid input, wrong or no credentials and other methods (still to
-task 999999999999999), which a conforming server refuses, but then nothing
-shows that valid requests are accepted. The report's header lists every task ID
-the run addressed. A named task is stopped only with --stop-task. --endpoint
-needs --project and either --token or --ak and --sk.
-
-Environment variables (used when the flag is absent; values are never printed):
-  OMS_ENDPOINT, OMS_PROJECT_ID, OMS_TOKEN, OMS_AK, OMS_SK, OMS_SECURITY_TOKEN
-  (the others are read only together with an endpoint: without one the mock's
-  own credentials are used). OMS_ENDPOINT alone points the check at a real
-  server; "make check" unsets all six so that it always checks the mock.
+Environment (used for flags not given; values are never printed):
+  OMS_ENDPOINT OMS_PROJECT_ID OMS_TOKEN OMS_AK OMS_SK OMS_SECURITY_TOKEN
 
 Exit codes:
-  0  every case passed: the server conforms
-  1  at least one case failed: the server broke the contract
-  2  usage error, or no verdict: the server could not be reached (connection
-     refused, unknown host) or did not answer in time, a report file could
-     not be written
-
-Examples:
-  omscontract check
-  omscontract check --junit reports/junit.xml --json reports/report.json
-  OMS_TOKEN=... omscontract check --endpoint https://oms.cn-north-4.myhuaweicloud.com \
-      --project 2c0689c860ad4728a497c91ec0844383
-  OMS_TOKEN=... omscontract check --endpoint https://oms.cn-north-4.myhuaweicloud.com \
-      --project 2c0689c860ad4728a497c91ec0844383 --no-boundary-probes
-  OMS_AK=... OMS_SK=... omscontract check --endpoint http://127.0.0.1:8080 --project <id> \
-      --stop-task 191297407830872
+  0  every case passed
+  1  a case failed, or coverage is below --min-coverage
+  2  usage error, or no verdict: unreachable, every authenticated case refused
+     for its credentials, or a report could not be written
 `
 
-type checkFlags struct {
-	endpoint, project       string
-	token, ak, sk, secToken string
-	timeout                 time.Duration
-	stopTask                *int64
-	junitPath, jsonPath     string
-	quiet                   bool
-	noBoundaryProbes        bool
-}
-
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.StringVar(&f.endpoint, "endpoint", "", "base URL of the server under test, e.g. https://oms.cn-north-4.myhuaweicloud.com (env OMS_ENDPOINT); empty: a built-in mock")
-	fs.StringVar(&f.project, "project", "", "project ID the requests address (env OMS_PROJECT_ID)")
-	fs.StringVar(&f.token, "token", "", "IAM token, sent as X-Auth-Token (env OMS_TOKEN; prefer the variable)")
-	fs.StringVar(&f.ak, "ak", "", "access key ID for AK/SK signing (env OMS_AK)")
-	fs.StringVar(&f.sk, "sk", "", "secret access key for AK/SK signing (env OMS_SK; prefer the variable)")
-	fs.StringVar(&f.secToken, "security-token", "", "session token of temporary AK/SK credentials (env OMS_SECURITY_TOKEN)")
-	fs.DurationVar(&f.timeout, "timeout", suite.DefaultTimeout, "how long to wait for each answer")
-	fs.Func("stop-task", "DESTRUCTIVE, opt-in: stop this migrating task (200 expected, then OMS.0066 on a second stop)", func(s string) error {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id < suite.MinTaskID || id > suite.MaxTaskID {
-			return fmt.Errorf("want a task ID in %d..%d", suite.MinTaskID, suite.MaxTaskID)
-		}
-		f.stopTask = &id
-		return nil
-	})
-	fs.StringVar(&f.junitPath, "junit", "", "also write the report as JUnit XML to this file")
-	fs.StringVar(&f.jsonPath, "json", "", "also write the report as JSON to this file")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress line per case on stderr (the line naming the endpoint is still printed)")
-	fs.BoolVar(&f.noBoundaryProbes, "no-boundary-probes", false, "leave out the cases that send a valid, authenticated stop to task 0 or 999999999999999, for a project where either may exist")
+	fs.String("endpoint", "", "base URL of the server to check (env OMS_ENDPOINT); default: a built-in mock")
+	fs.String("project", "", "project ID the credentials are scoped to (env OMS_PROJECT_ID)")
+	fs.String("token", "", "IAM token (env OMS_TOKEN)")
+	fs.String("ak", "", "access key ID (env OMS_AK)")
+	fs.String("sk", "", "secret access key (env OMS_SK)")
+	fs.String("security-token", "", "security token of temporary AK/SK (env OMS_SECURITY_TOKEN)")
+	specFile := fs.String("spec", "", "OpenAPI file to check against and derive cases from (default: the embedded openapi.yaml)")
+	jsonOut := fs.String("json", "", "write the report as JSON to `FILE`")
+	junitOut := fs.String("junit", "", "write the report as JUnit XML to `FILE`")
+	coverageOut := fs.String("coverage", "", "write which documented responses and codes were exercised, as JSON, to `FILE`")
+	minCoverage := fs.Float64("min-coverage", 0, "fail when less than this share (0..1) of the documented responses was exercised")
+	wide := fs.Bool("wide", false, "print every case's rule and expectation, uncut")
+	noProbes := fs.Bool("no-boundary-probes", false, "leave out the valid boundary task IDs (see above)")
+	stopTask := fs.String("stop-task", "", "really stop this task `ID` and expect 200 (or not migrating)")
+	timeout := fs.Duration("timeout", suite.DefaultTimeout, "bound on each exchange")
 	if code, ok := parseFlags(fs, checkUsage, args, stdout, stderr); !ok {
 		return code
 	}
-	set := setFlags(fs)
-	if f.timeout <= 0 {
-		return usageError(stderr, "check", "--timeout must be positive")
-	}
-	endpointFrom := "--endpoint"
-	if !set["endpoint"] {
-		endpointFrom = envEndpoint
-	}
-	fromEnv(set, "endpoint", &f.endpoint, getenv, envEndpoint)
-
-	cfg := suite.Config{Timeout: f.timeout, NoBoundaryProbes: f.noBoundaryProbes}
-	if f.endpoint == "" {
-		for _, name := range []string{"project", "token", "ak", "sk", "security-token", "stop-task"} {
-			if set[name] {
-				return usageError(stderr, "check", "--%s needs --endpoint; without one the suite runs against the built-in mock with its own credentials", name)
-			}
-		}
-		stopMock, err := startMock(ctx, &cfg)
-		if err != nil {
-			fmt.Fprintf(stderr, "omscontract check: starting the built-in mock: %v\n", err)
-			return exitUsage
-		}
-		defer stopMock()
-		// Said before any request, so that nobody mistakes which server
-		// was judged.
-		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s (no --endpoint and no %s)\n", cfg.Endpoint, envEndpoint)
-	} else {
-		fromEnv(set, "project", &f.project, getenv, envProjectID)
-		fromEnv(set, "token", &f.token, getenv, envToken)
-		fromEnv(set, "ak", &f.ak, getenv, envAK)
-		fromEnv(set, "sk", &f.sk, getenv, envSK)
-		fromEnv(set, "security-token", &f.secToken, getenv, envSecurityToken)
-		switch {
-		case f.project == "":
-			return usageError(stderr, "check", "--endpoint needs --project (or OMS_PROJECT_ID)")
-		case f.token == "" && f.ak == "" && f.sk == "":
-			return usageError(stderr, "check", "--endpoint needs credentials: --token (OMS_TOKEN) or --ak and --sk (OMS_AK, OMS_SK)")
-		case (f.ak == "") != (f.sk == ""):
-			return usageError(stderr, "check", "--ak and --sk go together")
-		case f.secToken != "" && f.ak == "":
-			return usageError(stderr, "check", "--security-token needs --ak and --sk")
-		}
-		cfg.Endpoint, cfg.ProjectID = f.endpoint, f.project
-		cfg.Token, cfg.AK, cfg.SK, cfg.SecurityToken = f.token, f.ak, f.sk, f.secToken
-		cfg.Behaviour.MigratingTask = f.stopTask
-		fmt.Fprintf(stderr, "omscontract check: checking %s (endpoint from %s)\n", contract.RedactURL(f.endpoint), endpointFrom)
-	}
-	if !f.quiet {
-		cfg.Progress = func(done, total int, r suite.CaseResult) {
-			status := "-"
-			if r.Status != 0 {
-				status = strings.TrimSpace(strconv.Itoa(r.Status) + " " + r.ErrorCode)
-			}
-			fmt.Fprintf(stderr, "[%*d/%d] %-5s %s (%s)\n", len(strconv.Itoa(total)), done, total, r.Verdict, r.Name, status)
-		}
-	}
-
-	rep, err := suite.Run(ctx, cfg)
-	if err != nil {
-		return usageError(stderr, "check", "%s", strings.TrimPrefix(err.Error(), "suite: "))
-	}
-	if !f.quiet {
-		fmt.Fprintln(stderr)
-	}
-	if err := rep.WriteTable(stdout); err != nil {
-		fmt.Fprintf(stderr, "omscontract check: writing the table: %v\n", err)
-		return exitUsage
-	}
-	code := exitOK
-	if err := writeReport(f.junitPath, rep.WriteJUnit); err != nil {
-		fmt.Fprintf(stderr, "omscontract check: writing the JUnit report: %v\n", err)
-		code = exitUsage
-	}
-	if err := writeReport(f.jsonPath, rep.WriteJSON); err != nil {
-		fmt.Fprintf(stderr, "omscontract check: writing the JSON report: %v\n", err)
-		code = exitUsage
-	}
-	s := rep.Summary
+	s := settings(fs, getenv, map[string]string{"endpoint": "OMS_ENDPOINT", "project": "OMS_PROJECT_ID",
+		"token": "OMS_TOKEN", "ak": "OMS_AK", "sk": "OMS_SK", "security-token": "OMS_SECURITY_TOKEN"})
+	usage := func(format string, a ...any) int { return usageError(stderr, "check", format, a...) }
 	switch {
-	case s.Unreachable == s.Total:
-		fmt.Fprintf(stderr, "omscontract check: cannot reach %s: %s\n", rep.Endpoint, rep.Cases[0].Error)
-		return exitUsage
-	case s.Failed > 0:
-		if code == exitOK {
-			code = exitViolations
+	case *minCoverage < 0 || *minCoverage > 1:
+		return usage("--min-coverage %v is not a share between 0 and 1", *minCoverage)
+	case *timeout <= 0:
+		return usage("--timeout must be positive")
+	}
+	cfg := suite.Config{NoBoundaryProbes: *noProbes, Timeout: *timeout}
+	if *stopTask != "" {
+		id, err := strconv.ParseInt(*stopTask, 10, 64)
+		if err != nil {
+			return usage("--stop-task %q is not a task ID", *stopTask)
 		}
-	case s.Errors > 0:
-		fmt.Fprintf(stderr, "omscontract check: %d of %d cases could not be judged; see the errors above\n", s.Errors, s.Total)
-		code = exitUsage
+		cfg.StopTaskID = &id
 	}
-	return code
+	endpoint := s["endpoint"]
+	if endpoint.value == "" {
+		for _, name := range []string{"project", "token", "ak", "sk", "security-token"} {
+			if x := s[name]; x.value != "" && !x.fromEnv {
+				return usage("%s needs --endpoint: without one the built-in mock is checked with its own credentials", x)
+			}
+		}
+		url, stop, err := startMock(ctx, *specFile)
+		if err != nil {
+			return usage("%v", err)
+		}
+		defer stop()
+		cfg.Endpoint, cfg.Token = url, mock.DefaultToken
+		cfg.AKSK = signer.Credentials{AK: mock.DefaultAK, SK: mock.DefaultSK, ProjectID: mock.DefaultProjectID}
+		cfg.Params = map[string]string{"project_id": mock.DefaultProjectID}
+		cfg.Behaviour = &suite.Behaviour{Migrating: mock.DefaultMigratingTaskID,
+			Finished: mock.DefaultTaskID(mock.StatusSucceeded), Unknown: mock.DefaultUnknownTaskID}
+		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s\n", url)
+	} else {
+		switch p, t, ak, sk := s["project"], s["token"], s["ak"], s["sk"]; {
+		case p.value == "":
+			return usage("%s is set but neither --project nor OMS_PROJECT_ID is", endpoint)
+		case t.value == "" && ak.value == "" && sk.value == "":
+			return usage("%s needs credentials: --token (OMS_TOKEN) or --ak and --sk (OMS_AK, OMS_SK)", endpoint)
+		case (ak.value == "") != (sk.value == "") && t.value == "":
+			return usage("%s and %s go together", ak, sk)
+		}
+		cfg.Endpoint, cfg.Token = endpoint.value, s["token"].value
+		cfg.AKSK = signer.Credentials{AK: s["ak"].value, SK: s["sk"].value, SecurityToken: s["security-token"].value, ProjectID: s["project"].value}
+		cfg.Params = map[string]string{"project_id": s["project"].value}
+		fmt.Fprintf(stderr, "omscontract check: checking %s (from %s)\n", contract.RedactURL(cfg.Endpoint), endpoint)
+	}
+	var err error
+	if cfg.Validator, err = contract.New(contract.WithSpecFile(*specFile), contract.WithServer(cfg.Endpoint)); err != nil {
+		return usage("%s: %v", endpoint, err)
+	}
+	cfg.Coverage = contract.NewCoverage(cfg.Validator)
+	report, err := suite.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
+		return exitNoVerdict
+	}
+	_ = report.WriteTable(stdout, *wide)
+	cov := cfg.Coverage.Report()
+	fmt.Fprintln(stdout, cov.Summary())
+	for path, write := range map[string]func(io.Writer) error{*jsonOut: report.WriteJSON, *junitOut: report.WriteJUnit,
+		*coverageOut: func(w io.Writer) error { return writeJSON(w, cov) }} {
+		if path == "" {
+			continue
+		}
+		if err := writeFile(path, write); err != nil {
+			fmt.Fprintf(stderr, "omscontract check: %v\n", err)
+			return exitNoVerdict
+		}
+	}
+	switch seen, all := cov.Exercised(); {
+	case report.CredentialsRefused:
+		fmt.Fprintln(stderr, "omscontract check: no verdict: the server refused the credentials for every authenticated case; check --token or --ak/--sk and --project")
+		return exitNoVerdict
+	case !report.Conformant():
+		fmt.Fprintln(stdout, "NOT conformant")
+		return exitFail
+	case all > 0 && float64(seen)/float64(all) < *minCoverage:
+		fmt.Fprintf(stdout, "coverage %d/%d is below --min-coverage %v\n", seen, all, *minCoverage)
+		return exitFail
+	}
+	fmt.Fprintln(stdout, "conformant")
+	return exitOK
 }
 
-// writeReport writes a report file, creating it or truncating it; an empty
-// path writes nothing.
-func writeReport(path string, write func(io.Writer) error) error {
-	if path == "" {
-		return nil
-	}
-	fh, err := os.Create(path)
+// startMock serves a mock of specFile on a loopback port.
+func startMock(ctx context.Context, specFile string) (string, func(), error) {
+	m, err := mock.New(nil, mock.WithContract(contract.WithSpecFile(specFile)))
 	if err != nil {
-		return err
-	}
-	if err := write(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
-}
-
-// startMock serves a mock with the default fixtures on a loopback port and
-// points cfg at it, with the behaviour cases the fixtures make possible. The
-// returned function stops it and waits until it has.
-func startMock(ctx context.Context, cfg *suite.Config) (func(), error) {
-	m, err := mock.New(mock.WithFixtures(mock.DefaultFixtures()))
-	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- mock.Serve(sctx, ln, m) }()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = serve(ctx, ln, m.Server()); close(done) }()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+}
 
-	cfg.Endpoint = "http://" + ln.Addr().String()
-	cfg.ProjectID = mock.DefaultProjectID
-	cfg.Token, cfg.AK, cfg.SK = mock.DefaultToken, mock.DefaultAK, mock.DefaultSK
-	cfg.Behaviour = suite.Behaviour{
-		MigratingTask: suite.TaskID(mock.DefaultMigratingTaskID),
-		FinishedTask:  suite.TaskID(mock.DefaultSucceededTaskID),
-		UnknownTask:   suite.TaskID(mock.DefaultUnknownTaskID),
+func writeFile(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
-	return func() {
-		cancel()
-		// The report is out by now; a shutdown error changes nothing.
-		<-done
-		m.Close()
-	}, nil
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	return errors.Join(err, f.Close())
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,101 +16,67 @@ import (
 const proxyUsage = `Usage:
   omscontract proxy --upstream URL [flags]
 
-Serves a validating reverse proxy until SIGINT (Ctrl-C) or SIGTERM. Point any
-client, in any language, at it instead of the OMS endpoint: it forwards every
-request and answer unchanged and writes one JSON line per exchange that broke
-the contract (time, method, path, status, request ID, violations, redacted
-headers) to --log, or to stderr. Tokens, secret keys and signatures never reach
-the log.
-
-AK/SK clients must not sign the Host header (the official SDKs do not): the
-proxy forwards to the upstream's host.
-
-Environment variables:
-  OMS_ENDPOINT  the upstream, when --upstream is absent
-
-Exit codes:
-  0  shut down cleanly on a signal
-  2  usage error, unwritable log, or the address cannot be listened on
-
-Examples:
-  omscontract proxy --listen 127.0.0.1:8081 --upstream https://oms.cn-north-4.myhuaweicloud.com
-  omscontract proxy --listen 127.0.0.1:0 --upstream http://127.0.0.1:8080 --log violations.jsonl
+Forwards every request to the upstream unchanged and validates each exchange
+against the spec, writing one JSON line per exchange that broke the contract
+to --log (tokens, keys and signatures scrubbed by name and by value).
+Compressed answers are validated decoded. When the upstream gives no complete
+answer the client gets the gateway's 502 (504 on a timeout) in the contract's
+error shape, and the log a line. --coverage FILE is written when the proxy
+stops (Ctrl-C): which documented responses and error codes the traffic
+exercised, and what it saw that the spec does not document.
 `
 
-// proxyShutdownTimeout bounds how long in-flight exchanges may finish after
-// a signal.
-const proxyShutdownTimeout = 5 * time.Second
-
-func runProxy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	var listen, upstream, logPath string
+func runProxy(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
-	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address to listen on; port 0 picks a free one")
-	fs.StringVar(&upstream, "upstream", "", "base URL of the OMS endpoint to forward to (env OMS_ENDPOINT)")
-	fs.StringVar(&logPath, "log", "", "append violations as JSON lines to this file; empty: stderr")
+	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
+	upstream := fs.String("upstream", "", "base `URL` of the server to forward to (required)")
+	logFile := fs.String("log", "", "append violation lines to `FILE` (default: stdout)")
+	specFile := fs.String("spec", "", "OpenAPI `FILE` to validate against (default: the embedded openapi.yaml)")
+	coverageOut := fs.String("coverage", "", "write coverage JSON to `FILE` when the proxy stops")
+	idle := fs.Int("max-idle", 64, "idle connections kept open to the upstream; at least the number of concurrent clients")
 	if code, ok := parseFlags(fs, proxyUsage, args, stdout, stderr); !ok {
 		return code
 	}
-	fromEnv(setFlags(fs), "upstream", &upstream, getenv, envEndpoint)
-	if upstream == "" {
+	if *upstream == "" {
 		return usageError(stderr, "proxy", "--upstream is required")
 	}
-
-	var log io.Writer = stderr
-	if logPath != "" {
-		fh, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			fmt.Fprintf(stderr, "omscontract proxy: %v\n", err)
-			return exitUsage
-		}
-		defer fh.Close()
-		log = fh
+	if *idle < 1 {
+		return usageError(stderr, "proxy", "--max-idle must be at least 1")
 	}
-	p, err := contract.NewProxy(upstream, log)
+	v, err := contract.New(contract.WithSpecFile(*specFile), contract.WithServer(*upstream), contract.WithServer("/"))
 	if err != nil {
 		return usageError(stderr, "proxy", "%v", err)
 	}
-	ln, err := net.Listen("tcp", listen)
+	log := stdout
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return usageError(stderr, "proxy", "--log: %v", err)
+		}
+		defer f.Close()
+		log = f
+	}
+	cov := contract.NewCoverage(v)
+	p, err := contract.NewProxy(v, *upstream, log, contract.WithProxyCoverage(cov),
+		contract.WithProxyTransport(contract.NewUpstreamTransport(*idle)))
+	if err != nil {
+		return usageError(stderr, "proxy", "%v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return usageError(stderr, "proxy", "--listen: %v", err)
+	}
+	fmt.Fprintf(stderr, "omscontract proxy: http://%s → %s\n", ln.Addr(), contract.RedactURL(*upstream))
+	err = serve(ctx, ln, &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second})
+	if *coverageOut != "" {
+		if werr := writeFile(*coverageOut, func(w io.Writer) error { return writeJSON(w, cov.Report()) }); werr != nil {
+			fmt.Fprintf(stderr, "omscontract proxy: %v\n", werr)
+			return exitNoVerdict
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "omscontract proxy: %v\n", err)
-		return exitUsage
+		return exitNoVerdict
 	}
-	srv := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		// "OPTIONS *" goes to the upstream like any other request rather
-		// than getting net/http's built-in empty 200, which would be an
-		// answer from the proxy itself, outside the contract and without
-		// X-Request-Id (the mock answers it with its JSON 404).
-		DisableGeneralOptionsHandler: true,
-		BaseContext:                  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	fmt.Fprintf(stdout, "omscontract proxy: serving on http://%s, forwarding to %s\n", ln.Addr(), contract.RedactURL(upstream))
-	where := "stderr"
-	if logPath != "" {
-		where = logPath
-	}
-	fmt.Fprintf(stdout, "  violations go to %s as JSON lines\nStop with Ctrl-C (SIGINT) or SIGTERM.\n", where)
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		fmt.Fprintf(stderr, "omscontract proxy: %v\n", err)
-		return exitUsage
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proxyShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "omscontract proxy: %v\n", err)
-		return exitUsage
-	}
-	fmt.Fprintln(stderr, "omscontract proxy: stopped")
 	return exitOK
 }

@@ -1,0 +1,161 @@
+package contract
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/oms-contract/stoptask/gen"
+)
+
+// Coverage counts which documented responses, and which documented error
+// codes, a run of exchanges exercised, and what it saw that the spec does
+// not document. It is safe for concurrent use.
+type Coverage struct {
+	mu     sync.Mutex
+	report CoverageReport
+}
+
+// CoverageReport is Coverage's JSON form.
+type CoverageReport struct {
+	Operations   []OperationCoverage `json:"operations"`
+	Undocumented []Undocumented      `json:"undocumented"`
+}
+
+// OperationCoverage is one operation's documented responses.
+type OperationCoverage struct {
+	OperationID string             `json:"operation_id"`
+	Responses   []ResponseCoverage `json:"responses"`
+}
+
+// ResponseCoverage is one documented response and its example codes.
+type ResponseCoverage struct {
+	Status string         `json:"status"`
+	Seen   int            `json:"seen"`
+	Codes  []CodeCoverage `json:"codes"`
+}
+
+// CodeCoverage counts the answers that carried one documented error code.
+type CodeCoverage struct {
+	Code string `json:"code"`
+	Seen int    `json:"seen"`
+}
+
+// Undocumented is an answer the spec does not document: a status, or an
+// error code no example of that response gives.
+type Undocumented struct {
+	OperationID string `json:"operation_id,omitempty"`
+	Status      string `json:"status"`
+	Code        string `json:"code,omitempty"`
+	Seen        int    `json:"seen"`
+}
+
+// NewCoverage lists v's operations, documented responses and the error
+// codes of their examples, all unseen.
+func NewCoverage(v *Validator) *Coverage {
+	c := &Coverage{report: CoverageReport{Operations: []OperationCoverage{}, Undocumented: []Undocumented{}}}
+	for _, op := range Operations(v.doc) {
+		oc := OperationCoverage{OperationID: op.OperationID}
+		for status, ref := range op.Responses.Map() {
+			rc := ResponseCoverage{Status: status, Codes: []CodeCoverage{}}
+			for _, mt := range ref.Value.Content {
+				for _, ex := range mt.Examples {
+					if m, ok := ex.Value.Value.(map[string]any); ok {
+						if code, ok := m["error_code"].(string); ok && !slices.ContainsFunc(rc.Codes, func(cc CodeCoverage) bool { return cc.Code == code }) {
+							rc.Codes = append(rc.Codes, CodeCoverage{Code: code})
+						}
+					}
+				}
+			}
+			sort.Slice(rc.Codes, func(i, j int) bool { return rc.Codes[i].Code < rc.Codes[j].Code })
+			oc.Responses = append(oc.Responses, rc)
+		}
+		sort.Slice(oc.Responses, func(i, j int) bool { return oc.Responses[i].Status < oc.Responses[j].Status })
+		c.report.Operations = append(c.report.Operations, oc)
+	}
+	return c
+}
+
+// Add counts one answer to the exchange x; body is decoded. The error code
+// is read with gen.DecodeError, as a client of this package reads it.
+func (c *Coverage) Add(x *Exchange, status int, h http.Header, body []byte) {
+	code := ""
+	if status >= 400 {
+		code = gen.DecodeError(status, h, body).Code
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op, st := x.Operation(), strconv.Itoa(status)
+	for i := range c.report.Operations {
+		oc := &c.report.Operations[i]
+		if oc.OperationID != op {
+			continue
+		}
+		for j := range oc.Responses {
+			rc := &oc.Responses[j]
+			if rc.Status != st && rc.Status != "default" {
+				continue
+			}
+			rc.Seen++
+			if code == "" {
+				return
+			}
+			for k := range rc.Codes {
+				if rc.Codes[k].Code == code {
+					rc.Codes[k].Seen++
+					return
+				}
+			}
+			c.undocumented(op, st, code)
+			return
+		}
+	}
+	c.undocumented(op, st, code)
+}
+
+func (c *Coverage) undocumented(op, status, code string) {
+	for i, u := range c.report.Undocumented {
+		if u.OperationID == op && u.Status == status && u.Code == code {
+			c.report.Undocumented[i].Seen++
+			return
+		}
+	}
+	c.report.Undocumented = append(c.report.Undocumented, Undocumented{OperationID: op, Status: status, Code: code, Seen: 1})
+}
+
+// Report returns a copy of the counts so far.
+func (c *Coverage) Report() CoverageReport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := CoverageReport{Undocumented: slices.Clone(c.report.Undocumented)}
+	for _, oc := range c.report.Operations {
+		oc.Responses = slices.Clone(oc.Responses)
+		for i := range oc.Responses {
+			oc.Responses[i].Codes = slices.Clone(oc.Responses[i].Codes)
+		}
+		r.Operations = append(r.Operations, oc)
+	}
+	return r
+}
+
+// Exercised counts the documented responses seen at least once, of all.
+func (r CoverageReport) Exercised() (seen, documented int) {
+	for _, oc := range r.Operations {
+		for _, rc := range oc.Responses {
+			documented++
+			if rc.Seen > 0 {
+				seen++
+			}
+		}
+	}
+	return seen, documented
+}
+
+// Summary is one line: "7 of 10 documented responses exercised".
+func (r CoverageReport) Summary() string {
+	seen, all := r.Exercised()
+	return fmt.Sprintf("%d of %d documented responses exercised", seen, all)
+}

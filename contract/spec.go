@@ -1,0 +1,195 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/oms-contract/stoptask/gen/spec"
+)
+
+// The spec extensions the tools read. openapi.yaml's description says what
+// each one means.
+const (
+	extErrorCode = "x-oms-error-code"
+	extValue     = "x-oms-value"
+	extHeaders   = "x-oms-headers"
+	extMaxSkew   = "x-oms-max-skew"
+)
+
+// LoadSpec reads and validates an OpenAPI document; an empty path means the
+// embedded openapi.yaml (gen/spec).
+func LoadSpec(ctx context.Context, path string) (*openapi3.T, error) {
+	var doc *openapi3.T
+	var err error
+	if path == "" {
+		doc, err = spec.GetSwagger()
+	} else {
+		loader := openapi3.NewLoader()
+		loader.Context = ctx
+		doc, err = loader.LoadFromFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contract: loading spec: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("contract: invalid spec %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+// ErrorCode is the x-oms-error-code of a parameter, operation or response,
+// or "" when it has none.
+func ErrorCode(extensions map[string]any) string {
+	s, _ := extensions[extErrorCode].(string)
+	return s
+}
+
+// Operation is one operation of the spec, as the tools walk them.
+type Operation struct {
+	Path, Method string
+	*openapi3.Operation
+	// Params are the path item's and the operation's parameters, resolved.
+	Params []*openapi3.Parameter
+}
+
+// Operations lists the operations of doc in a stable order (path, then
+// method).
+func Operations(doc *openapi3.T) []Operation {
+	var ops []Operation
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		methods := make([]string, 0, len(item.Operations()))
+		for m := range item.Operations() {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			op := item.GetOperation(m)
+			o := Operation{Path: path, Method: m, Operation: op}
+			for _, p := range item.Parameters {
+				if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+					o.Params = append(o.Params, p.Value)
+				}
+			}
+			for _, p := range op.Parameters {
+				o.Params = append(o.Params, p.Value)
+			}
+			ops = append(ops, o)
+		}
+	}
+	return ops
+}
+
+// Credential is what the spec says of one apiKey-in-header security scheme:
+// the header, the schema of its value (x-oms-value) and the other headers
+// that must come with it (x-oms-headers).
+type Credential struct {
+	Name    string // the security scheme's name, e.g. IAMToken
+	Header  string // the header it is sent in, canonical, e.g. X-Auth-Token
+	Value   *openapi3.Schema
+	Headers map[string]*openapi3.Schema // canonical header name → schema
+	// MaxSkew is how far a signature's date may be off (x-oms-max-skew),
+	// zero for a scheme that is not a dated signature.
+	MaxSkew time.Duration
+}
+
+// facts is everything the tools read from the spec, compiled once.
+type facts struct {
+	doc         *openapi3.T
+	credentials map[string]Credential // by scheme name
+	statusCodes map[int]string        // status → x-oms-error-code of its responses
+	messages    map[string]string     // error code → an example's error_msg
+	requestID   string                // the header every response requires
+	notFound    *openapi3.ResponseRef // the answer to an unrouted request
+}
+
+func compileFacts(doc *openapi3.T) (*facts, error) {
+	f := &facts{doc: doc, credentials: map[string]Credential{}, statusCodes: map[int]string{}, messages: map[string]string{}}
+	if doc.Components != nil {
+		for name, ref := range doc.Components.SecuritySchemes {
+			s := ref.Value
+			if s.Type != "apiKey" || s.In != "header" {
+				continue
+			}
+			c := Credential{Name: name, Header: http.CanonicalHeaderKey(s.Name), Headers: map[string]*openapi3.Schema{}}
+			var err error
+			if c.Value, err = extSchema(s.Extensions[extValue]); err != nil {
+				return nil, fmt.Errorf("contract: security scheme %s: %s: %w", name, extValue, err)
+			}
+			if hs, ok := s.Extensions[extHeaders].(map[string]any); ok {
+				for h, raw := range hs {
+					if c.Headers[http.CanonicalHeaderKey(h)], err = extSchema(raw); err != nil {
+						return nil, fmt.Errorf("contract: security scheme %s: %s %s: %w", name, extHeaders, h, err)
+					}
+				}
+			}
+			if skew, ok := s.Extensions[extMaxSkew].(string); ok {
+				if c.MaxSkew, err = time.ParseDuration(skew); err != nil || c.MaxSkew <= 0 {
+					return nil, fmt.Errorf("contract: security scheme %s: %s %q is not a positive Go duration", name, extMaxSkew, skew)
+				}
+			}
+			f.credentials[name] = c
+		}
+	}
+	required := map[string]int{}
+	responses := 0
+	for _, op := range Operations(doc) {
+		for status, ref := range op.Responses.Map() {
+			responses++
+			var code int
+			fmt.Sscan(status, &code)
+			if c := ErrorCode(ref.Value.Extensions); c != "" && code != 0 {
+				f.statusCodes[code] = c
+			}
+			if code == http.StatusNotFound && f.notFound == nil {
+				f.notFound = ref
+			}
+			for h, hr := range ref.Value.Headers {
+				if hr.Value.Required {
+					required[http.CanonicalHeaderKey(h)]++
+				}
+			}
+			for _, mt := range ref.Value.Content {
+				for _, ex := range mt.Examples {
+					if m, ok := ex.Value.Value.(map[string]any); ok {
+						code, _ := m["error_code"].(string)
+						msg, _ := m["error_msg"].(string)
+						// The smallest message wins, so that the choice
+						// does not depend on map order.
+						if old, seen := f.messages[code]; code != "" && (!seen || msg < old) {
+							f.messages[code] = msg
+						}
+					}
+				}
+			}
+		}
+	}
+	for h, n := range required {
+		if n == responses {
+			f.requestID = h
+		}
+	}
+	return f, nil
+}
+
+// extSchema turns an extension's raw value (decoded JSON) into a schema.
+func extSchema(raw any) (*openapi3.Schema, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	s := &openapi3.Schema{}
+	if err := s.UnmarshalJSON(b); err != nil {
+		return nil, err
+	}
+	return s, s.Validate(context.Background())
+}
