@@ -200,7 +200,9 @@ func behaviourCases(cfg *Config) []Case {
 	}
 	if cfg.StopTaskID != nil {
 		cases = append(cases, stop("--stop-task", "behaviour: the named task is paused", *cfg.StopTaskID, "200, or 400 "+gen.CodeNotMigrating+" (already paused)",
-			func(a answer) bool { return a.status == http.StatusOK || code(http.StatusBadRequest, gen.CodeNotMigrating)(a) }))
+			func(a answer) bool {
+				return a.status == http.StatusOK || code(http.StatusBadRequest, gen.CodeNotMigrating)(a)
+			}))
 	}
 	return cases
 }
