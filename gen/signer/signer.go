@@ -92,7 +92,11 @@ func (c Credentials) String() string { return fmt.Sprintf("%+v", c.redacted()) }
 // Format serves every fmt verb from the redacted copy: without it, verbs such
 // as %d or %x would print the fields themselves.
 func (c Credentials) Format(f fmt.State, verb rune) {
-	fmt.Fprintf(f, fmt.FormatString(f, verb), c.redacted())
+	format := fmt.FormatString(f, verb)
+	if format == "%v" {
+		format = "%+v" // name the fields, as String does
+	}
+	fmt.Fprintf(f, format, c.redacted())
 }
 
 // MarshalJSON keeps the secrets out of JSON.
