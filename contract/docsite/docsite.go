@@ -10,11 +10,18 @@
 // the same version), telemetry is switched off, and any remaining
 // <script src>, <link href> or CSS url() pointing at an http(s) host is
 // stripped or, if it cannot be stripped safely, reported as an error.
+//
+// The page template (template.hbs, build-docs --template) is build-docs'
+// default with three changes Redoc 3 has no option for: no image from another
+// host (a Content-Security-Policy), no "API docs by" Redocly link, and the
+// page opens on the first tag, whose operations Redoc otherwise hides behind
+// "+ Show".
 package docsite
 
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +50,9 @@ const (
 	YAMLFile  = "openapi.yaml"
 	JSONFile  = "openapi.json"
 )
+
+//go:embed template.hbs
+var template []byte
 
 // Options says where the inputs are and where the site goes.
 type Options struct {
@@ -99,6 +109,10 @@ func Build(ctx context.Context, opts Options) error {
 		return nil
 	}
 
+	templatePath := filepath.Join(tmp, "template.hbs")
+	if err := os.WriteFile(templatePath, template, 0o644); err != nil {
+		return fmt.Errorf("docsite: %w", err)
+	}
 	yamlPath := filepath.Join(tmp, YAMLFile)
 	jsonPath := filepath.Join(tmp, JSONFile)
 	rawPage := filepath.Join(tmp, "raw.html")
@@ -117,7 +131,7 @@ func Build(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("docsite: %w", err)
 	}
-	if err := run("build-docs", opts.SpecPath, "--inlineBundle", "-o", rawPage, "--openapi", string(redocOpts)); err != nil {
+	if err := run("build-docs", opts.SpecPath, "--inlineBundle", "-t", templatePath, "-o", rawPage, "--openapi", string(redocOpts)); err != nil {
 		return err
 	}
 

@@ -25,13 +25,17 @@ import (
 const repoRoot = "../.."
 
 // unavailable reports a missing tool. Outside CI the test is skipped with a
-// plain explanation; on CI (CI=true, where .ci/run installs everything) it
-// fails, so the checks can never silently stop running there.
+// plain explanation (and `make test` lists it); on CI (CI=true, where .ci/run
+// installs everything) and under `make docs` (DOCSITE_DIR set) it fails, so
+// the checks can never silently stop running there.
 func unavailable(t *testing.T, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
+	switch {
+	case os.Getenv("CI") == "true":
 		t.Fatalf("%s (CI=true: this must be installed by .ci/run)", msg)
+	case os.Getenv("DOCSITE_DIR") != "":
+		t.Fatalf("%s (make docs needs it)", msg)
 	}
 	t.Skipf("SKIPPED, not tested: %s", msg)
 }
@@ -60,7 +64,7 @@ func chromiumPath(t *testing.T) string {
 	}
 	p, err := exec.LookPath("chromium")
 	if err != nil {
-		unavailable(t, "Chromium is not installed, so the docs were not checked in a browser; install it with `apt-get install -y chromium`")
+		unavailable(t, "Chromium is not installed, so the docs were not checked in a browser; install it with `apt-get install -y chromium fonts-wqy-zenhei`")
 	}
 	return p
 }
@@ -282,17 +286,25 @@ func TestBuildIsReproducibleAndOffline(t *testing.T) {
 
 // harnessStep is one snapshot the browser harness took.
 type harnessStep struct {
-	Name      string   `json:"name"`
-	Hash      string   `json:"hash"`
-	Hydrated  bool     `json:"hydrated"`
-	Text      string   `json:"text"`
-	Downloads []string `json:"downloads"`
+	Name         string   `json:"name"`
+	Hash         string   `json:"hash"`
+	Hydrated     bool     `json:"hydrated"`
+	Text         string   `json:"text"`
+	Downloads    []string `json:"downloads"`
+	Links        []string `json:"links"`
+	BrokenImages []string `json:"brokenImages"`
 }
 
 type harnessResult struct {
 	Steps          []harnessStep `json:"steps"`
 	Error          string        `json:"error"`
 	NetworkBlocked *bool         `json:"networkBlocked"`
+	// CJK is how the title's Chinese text was drawn in the title's font.
+	CJK *struct {
+		Found           bool   `json:"found"`
+		Font            string `json:"font"`
+		Inked, Distinct int
+	} `json:"cjk"`
 }
 
 var resultPre = regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`)
@@ -335,6 +347,8 @@ func fileURL(t *testing.T, path string) string {
 // so the test follows the contract instead of repeating it.
 type expectations struct {
 	summary, path string
+	cjk           string   // the Chinese text of the summary
+	urls          []string // the only other hosts' URLs the page may link: externalDocs, license
 	params        []string // "name" and its rendered limits
 	schemes       []string // scheme names
 	schemeHeaders map[string]string
@@ -349,12 +363,14 @@ func loadExpectations(t *testing.T) expectations {
 	}
 	var e expectations
 	e.schemeHeaders = map[string]string{}
+	e.urls = []string{doc.ExternalDocs.URL, doc.Info.License.URL}
 	for path, item := range doc.Paths.Map() {
 		op := item.Post
 		if op == nil || op.OperationID != "StopTask" {
 			continue
 		}
 		e.summary, e.path = op.Summary, path
+		e.cjk = regexp.MustCompile(`\p{Han}+`).FindString(op.Summary)
 		for _, p := range append(item.Parameters, op.Parameters...) {
 			s := p.Value.Schema.Value
 			var limits string
@@ -388,7 +404,7 @@ func loadExpectations(t *testing.T) expectations {
 	}
 	slices.Sort(e.schemes)
 	slices.Sort(e.errorCodes)
-	if e.path == "" || len(e.params) != 4 || len(e.schemes) != 2 || len(e.errorCodes) < 5 {
+	if e.path == "" || e.cjk == "" || len(e.params) != 4 || len(e.schemes) != 2 || len(e.errorCodes) < 5 {
 		t.Fatalf("openapi.yaml no longer looks like the StopTask contract this test knows: %+v", e)
 	}
 	return e
@@ -431,8 +447,12 @@ func TestBrowserRendersStopTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cjk, err := json.Marshal(want.cjk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	harness := filepath.Join(t.TempDir(), "harness.html")
-	if err := os.WriteFile(harness, fmt.Appendf(nil, harnessHTML, fileURL(t, filepath.Join(site, IndexFile)), schemes), 0o644); err != nil {
+	if err := os.WriteFile(harness, fmt.Appendf(nil, harnessHTML, fileURL(t, filepath.Join(site, IndexFile)), schemes, cjk), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	dom := runChromium(t, chromium,
@@ -456,23 +476,37 @@ func TestBrowserRendersStopTask(t *testing.T) {
 
 	steps := map[string]harnessStep{}
 	var all strings.Builder
+	var badLinks []string
 	for _, s := range res.Steps {
 		if !s.Hydrated {
 			t.Errorf("step %q: Redoc had not hydrated the page", s.Name)
+		}
+		if len(s.BrokenImages) > 0 {
+			t.Errorf("step %q: broken images show: %q", s.Name, s.BrokenImages)
+		}
+		for _, href := range s.Links {
+			inPage := strings.HasPrefix(href, "#") || strings.HasPrefix(href, "/") && !strings.HasPrefix(href, "//")
+			if !inPage && href != YAMLFile && href != JSONFile && !slices.Contains(want.urls, href) && !slices.Contains(badLinks, href) {
+				badLinks = append(badLinks, href)
+				t.Errorf("step %q: the page links %q, which is neither in the page, a download, nor openapi.yaml's externalDocs or license URL %q", s.Name, href, want.urls)
+			}
 		}
 		steps[s.Name] = s
 		all.WriteString(s.Text)
 		all.WriteString("\n")
 	}
 
-	landing, ok := steps["landing"]
-	if !ok {
-		t.Fatal("no landing-page snapshot")
+	landing, overview := steps["landing"], steps["overview"]
+	if landing.Name == "" || overview.Name == "" {
+		t.Fatal("no snapshot of the page as it opens or of its overview")
 	}
 	for _, f := range []string{YAMLFile, JSONFile} {
-		if !slices.Contains(landing.Downloads, f) {
-			t.Errorf("landing page download links = %q, want %s", landing.Downloads, f)
+		if !slices.Contains(overview.Downloads, f) {
+			t.Errorf("overview download links = %q, want %s", overview.Downloads, f)
 		}
+	}
+	if strings.Contains(landing.Text, "+ Show") {
+		t.Errorf("the page opens with something collapsed behind \"+ Show\"")
 	}
 
 	op, ok := steps["operation"]
@@ -482,13 +516,15 @@ func TestBrowserRendersStopTask(t *testing.T) {
 	if op.Hash != "#/migration-tasks/stoptask" {
 		t.Errorf("after clicking through, location.hash = %q, want the StopTask page", op.Hash)
 	}
-	checks := []struct {
-		name string
-		text string
-		want []string
-	}{
+	type check struct {
+		name, text string
+		want       []string
+	}
+	checks := []check{
+		{name: "operation expanded on the landing page, without a click", text: landing.Text, want: append([]string{want.summary, want.path}, want.params...)},
 		{name: "operation summary and path", text: op.Text, want: []string{want.summary, "POST", want.path}},
 		{name: "path parameters with limits", text: op.Text, want: want.params},
+		{name: "error codes of all examples", text: all.String(), want: want.errorCodes},
 	}
 	for _, sc := range want.schemes {
 		s, ok := steps["security "+sc]
@@ -496,17 +532,8 @@ func TestBrowserRendersStopTask(t *testing.T) {
 			t.Errorf("no snapshot of the %s security tab", sc)
 			continue
 		}
-		checks = append(checks, struct {
-			name string
-			text string
-			want []string
-		}{name: "security scheme " + sc, text: s.Text, want: []string{sc, want.schemeHeaders[sc]}})
+		checks = append(checks, check{name: "security scheme " + sc, text: s.Text, want: []string{sc, want.schemeHeaders[sc]}})
 	}
-	checks = append(checks, struct {
-		name string
-		text string
-		want []string
-	}{name: "error codes of all examples", text: all.String(), want: want.errorCodes})
 	for _, c := range checks {
 		for _, w := range c.want {
 			if !strings.Contains(c.text, w) {
@@ -514,14 +541,34 @@ func TestBrowserRendersStopTask(t *testing.T) {
 			}
 		}
 	}
+	if strings.Contains(all.String(), "API docs by") {
+		t.Errorf("the page shows Redocly's \"API docs by\" link")
+	}
 
-	// A screenshot of the StopTask page next to the page itself.
+	// The title's Chinese text must be drawn in a font that has it: the same
+	// drawing for every character is the box of a missing glyph.
+	distinct := len(slices.Compact(slices.Sorted(slices.Values([]rune(want.cjk)))))
+	switch c := res.CJK; {
+	case c == nil || !c.Found:
+		t.Errorf("no visible heading shows %q", want.cjk)
+	case c.Inked != len([]rune(want.cjk)) || c.Distinct != distinct:
+		fonts, _ := exec.Command("fc-list", ":lang=zh", "family").Output()
+		t.Errorf("the title's %q renders as boxes, not Chinese: in font-family %s its %d characters draw %d distinct glyphs (%d with ink), want %d. "+
+			"Install a CJK font: apt-get install -y fonts-wqy-zenhei (fc-list :lang=zh finds: %q)",
+			want.cjk, c.Font, len([]rune(want.cjk)), c.Distinct, c.Inked, distinct, strings.TrimSpace(string(fonts)))
+	}
+
+	// A screenshot of the page as it opens, next to the page itself. The
+	// page is framed so that Redoc's scrolling to the operation moves only
+	// its own scroll pane, not the window being captured.
+	frame := filepath.Join(t.TempDir(), "frame.html")
+	framed := fmt.Sprintf(`<!DOCTYPE html><body style="margin:0;overflow:hidden"><iframe src="%s" style="border:0;display:block;width:100vw;height:100vh"></iframe></body>`,
+		fileURL(t, filepath.Join(site, IndexFile)))
+	if err := os.WriteFile(frame, []byte(framed), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	shot := filepath.Join(site, "preview.png")
-	runChromium(t, chromium,
-		"--window-size=1400,1800",
-		"--virtual-time-budget=20000",
-		"--screenshot="+shot,
-		fileURL(t, filepath.Join(site, IndexFile))+"#/migration-tasks/stoptask")
+	runChromium(t, chromium, "--window-size=1400,1800", "--virtual-time-budget=20000", "--screenshot="+shot, fileURL(t, frame))
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatalf("no screenshot: %v", err)
