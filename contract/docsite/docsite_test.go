@@ -299,6 +299,8 @@ type harnessResult struct {
 	Steps          []harnessStep `json:"steps"`
 	Error          string        `json:"error"`
 	NetworkBlocked *bool         `json:"networkBlocked"`
+	// RemoteImagesBlocked says the page's CSP refused an image from another host.
+	RemoteImagesBlocked bool `json:"remoteImagesBlocked"`
 	// CJK is how the title's Chinese text was drawn in the title's font.
 	CJK *struct {
 		Found           bool   `json:"found"`
@@ -540,6 +542,9 @@ func TestBrowserRendersStopTask(t *testing.T) {
 				t.Errorf("%s: rendered page does not show %q", c.name, w)
 			}
 		}
+	}
+	if !res.RemoteImagesBlocked {
+		t.Errorf("the page lets an image load from another host (Redoc's sidebar fetches the Redocly logo from a CDN): template.hbs lost its Content-Security-Policy")
 	}
 	if strings.Contains(all.String(), "API docs by") {
 		t.Errorf("the page shows Redocly's \"API docs by\" link")

@@ -10,7 +10,8 @@ package docsite
 // what is on screen after scripts ran), the links and the images a reader
 // sees that did not load. On the StopTask page it draws each character of
 // the title's Chinese text on a canvas in the title's font: without a font
-// that has them, every character is the same box (or nothing). It ends by
+// that has them, every character is the same box (or nothing); and it adds
+// an image from another host, which the page must refuse. It ends by
 // writing everything as JSON into <pre id="result">, which
 // `chromium --dump-dom` prints.
 //
@@ -25,7 +26,7 @@ const harnessHTML = `<!DOCTYPE html>
 <script>
 const schemes = %s;
 const cjkText = %s;
-const result = {steps: [], error: "", networkBlocked: null, cjk: null};
+const result = {steps: [], error: "", networkBlocked: null, cjk: null, remoteImagesBlocked: null};
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const frame = document.getElementById('page');
 const doc = () => frame.contentDocument;
@@ -75,6 +76,17 @@ function glyphs(text) {
 }
 const link = href => [...doc().querySelectorAll('a')].find(a => (a.getAttribute('href') || '').replace(/^#/, '') === href);
 const exact = (root, sel, text) => [...root.querySelectorAll(sel)].filter(e => e.textContent.trim() === text);
+// blocksRemoteImages adds an image from another host to the page and says
+// whether the page's Content-Security-Policy refused it.
+async function blocksRemoteImages() {
+  const d = doc(), img = d.createElement('img');
+  const refused = new Promise(r => d.addEventListener('securitypolicyviolation', () => r(true), {once: true}));
+  img.src = 'https://example.com/probe.png';
+  d.body.appendChild(img);
+  const got = await Promise.race([refused, sleep(2000).then(() => false)]);
+  img.remove();
+  return got;
+}
 async function main() {
   result.networkBlocked = await fetch('http://example.com/').then(() => false, () => true);
   await until('the page to load', () => doc() && doc().readyState === 'complete');
@@ -91,6 +103,7 @@ async function main() {
   await sleep(500);
   snap('operation');
   result.cjk = glyphs(cjkText);
+  result.remoteImagesBlocked = await blocksRemoteImages();
   const details = await until('the security details button', () => exact(doc(), 'button, a, span', 'View security details')[0]);
   details.click();
   await sleep(500);
