@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -28,9 +29,13 @@ func newRequestID() string {
 }
 
 // WriteError answers with the contract's error shape: status, a JSON body
-// {"error_code", "error_msg"}, and the request ID header already on w. The
-// message is the spec's example message for code, followed by detail.
+// {"error_code", "error_msg"}, and the request ID header already on w or a
+// new one. The message is the spec's example message for code, followed by
+// detail.
 func (v *Validator) WriteError(w http.ResponseWriter, status int, code, detail string) {
+	if h := v.requestID; h != "" && w.Header().Get(h) == "" {
+		w.Header().Set(h, newRequestID())
+	}
 	msg := v.Message(code)
 	if detail != "" {
 		msg = strings.TrimSuffix(msg, ".") + ": " + detail
@@ -55,8 +60,8 @@ func (v *Validator) ParamErrorHandler(w http.ResponseWriter, r *http.Request, er
 	// names the parameter: no need to read the generated error's type.
 	x, vs := v.ValidateRequest(r.Context(), r, nil)
 	code := ""
-	if x.Route() != nil {
-		_, code = v.answer(x, vs)
+	if x.Route() != nil { // the parameter's code, whatever the credentials
+		_, code = v.answer(x, slices.DeleteFunc(vs, func(vi Violation) bool { return vi.Kind == KindAuth }))
 	}
 	v.WriteError(w, http.StatusBadRequest, code, err.Error())
 }
