@@ -97,7 +97,7 @@ func LoadFixtures(r io.Reader) (*Fixtures, error) {
 		// A JSON error quotes no value, so no credential leaks through it.
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("fixtures: more than one JSON value")
 	}
 	return &f, nil
@@ -178,7 +178,7 @@ func (m *Mock) seed(fx *Fixtures) error {
 		if _, dup := m.tasks[k]; dup {
 			return fmt.Errorf("fixtures: tasks[%d]: task %d appears twice in project %s", i, t.ID, t.ProjectID)
 		}
-		m.tasks[k] = &taskState{task: t.Task}
+		m.tasks[k] = &taskState{task: t.Task, stoppedAt: m.now()} // a seeded pausing task too stops after the delay
 	}
 	for i, t := range fx.Tokens {
 		if t.Token == "" || len(t.Projects) == 0 {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +39,6 @@ type Mock struct {
 	handler http.Handler
 	now     func() time.Time
 	delay   time.Duration
-	report  func(contract.Record)
 
 	mu     sync.Mutex
 	tasks  map[taskKey]*taskState
@@ -80,12 +81,6 @@ func WithClock(now func() time.Time) Option {
 	return func(m *Mock) error { m.now = now; return nil }
 }
 
-// WithViolationHandler calls fn with every exchange that broke the
-// contract. The mock's own answers never do; a client's requests may.
-func WithViolationHandler(fn func(contract.Record)) Option {
-	return func(m *Mock) error { m.report = fn; return nil }
-}
-
 // New builds a mock seeded with fx (DefaultFixtures when nil).
 func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 	if fx == nil {
@@ -110,16 +105,27 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 	// (a newer spec given with WithSpecFile) is answered in the contract's
 	// shape, naming what is missing.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+r.Method+" "+r.URL.Path)
+		x, _ := m.v.ValidateRequest(r.Context(), r, nil)
+		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+x.Operation()+" ("+r.Method+" "+r.URL.Path+")")
 	})
 	strict := gen.NewStrictHandlerWithOptions(m, []gen.StrictMiddlewareFunc{m.authorize},
 		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: m.v.ParamErrorHandler, ResponseErrorHandlerFunc: m.v.ParamErrorHandler})
 	h := gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: m.v.ParamErrorHandler})
-	mw := []contract.MiddlewareOption{contract.WithStrictResponses()}
-	if m.report != nil {
-		mw = append(mw, contract.WithViolationHandler(m.report))
-	}
-	m.handler = contract.Middleware(m.v, mw...)(h)
+	m.handler = contract.Middleware(m.v, contract.WithStrictResponses())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// "." and ".." are project IDs the spec allows; ServeMux would
+		// redirect them away as path segments, so they reach it escaped.
+		segs := strings.Split(r.URL.EscapedPath(), "/")
+		for i, s := range segs {
+			if s == "." || s == ".." {
+				segs[i] = strings.Repeat("%2E", len(s))
+			}
+		}
+		u := *r.URL
+		u.RawPath = strings.Join(segs, "/")
+		r = r.WithContext(r.Context())
+		r.URL = &u
+		h.ServeHTTP(w, r)
+	}))
 	return m, nil
 }
 
@@ -153,43 +159,48 @@ func (m *Mock) Task(project string, id int64) (Task, bool) {
 
 // settle moves a pausing task to stopped once the stop delay has passed.
 func (m *Mock) settle(s *taskState) {
-	if s.task.Status == StatusPausing && !s.stoppedAt.IsZero() && m.now().Sub(s.stoppedAt) >= m.delay {
+	if s.task.Status == StatusPausing && m.now().Sub(s.stoppedAt) >= m.delay {
 		s.task.Status = StatusStopped
 	}
 }
 
 // verify is the validator's authenticator: the credential, whose form the
-// validator has checked, must be one the mock knows. A token is looked up by
-// digest in constant time; a signature is verified with the SK of its AK,
-// and its date must be within the skew the scheme's x-oms-max-skew allows.
+// validator has checked, must be one the mock knows.
 func (m *Mock) verify(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	r := in.RequestValidationInput.Request
-	value := r.Header.Get(in.SecurityScheme.Name)
+	_, err := m.projects(in.RequestValidationInput.Request, m.v.Credentials()[in.SecuritySchemeName])
+	return err
+}
+
+// projects verifies the credential r carries for scheme c and returns the
+// projects it covers. A token is looked up by digest in constant time; a
+// signature is verified with the SK of its AK, and its date must be within
+// the skew the scheme's x-oms-max-skew allows.
+func (m *Mock) projects(r *http.Request, c contract.Credential) ([]string, error) {
+	value := r.Header.Get(c.Header)
 	a, err := signer.ParseAuthorization(value)
 	if err != nil {
-		if m.tokenProjects(value) == nil {
-			return errors.New(in.SecuritySchemeName + ": unknown token")
+		if p := m.tokenProjects(value); p != nil {
+			return p, nil
 		}
-		return nil
+		return nil, errors.New(c.Name + ": unknown token")
 	}
 	key, ok := m.keys[a.Access]
 	if !ok {
-		return errors.New(in.SecuritySchemeName + ": unknown access key")
+		return nil, errors.New(c.Name + ": unknown access key")
 	}
 	date, err := signer.Date(r)
 	if err != nil {
-		return fmt.Errorf("%s: %v", in.SecuritySchemeName, err)
+		return nil, fmt.Errorf("%s: %v", c.Name, err)
 	}
-	if max := m.v.Credentials()[in.SecuritySchemeName].MaxSkew; max > 0 {
-		if d := m.now().Sub(date); d > max || d < -max {
-			return fmt.Errorf("%s: the signature's date is more than %s off", in.SecuritySchemeName, max)
-		}
+	if d := m.now().Sub(date); c.MaxSkew > 0 && (d > c.MaxSkew || d < -c.MaxSkew) {
+		return nil, fmt.Errorf("%s: the signature's date is more than %s off", c.Name, c.MaxSkew)
 	}
 	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := signer.Verify(r, body, key.sk); err != nil {
-		return fmt.Errorf("%s: %v", in.SecuritySchemeName, err)
+		return nil, fmt.Errorf("%s: %v", c.Name, err)
 	}
-	return nil
+	return key.projects, nil
 }
 
 func (m *Mock) tokenProjects(token string) []string {
@@ -205,20 +216,15 @@ func (m *Mock) tokenProjects(token string) []string {
 
 type projectsKey struct{}
 
-// authorize finds which projects the (already verified) caller may use,
-// for StopTask's permission check.
+// authorize finds which projects the caller's verified credentials cover,
+// for StopTask's permission check: a credential that does not verify adds
+// none, even beside one that does.
 func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		projects := []string{}
 		for _, c := range m.v.Credentials() {
-			value := r.Header.Get(c.Header)
-			if value == "" {
-				continue
-			}
-			if a, err := signer.ParseAuthorization(value); err == nil {
-				projects = append(projects, m.keys[a.Access].projects...)
-			} else {
-				projects = append(projects, m.tokenProjects(value)...)
+			if p, err := m.projects(r, c); err == nil {
+				projects = append(projects, p...)
 			}
 		}
 		return f(context.WithValue(ctx, projectsKey{}, projects), w, r, req)
