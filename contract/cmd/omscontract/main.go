@@ -51,13 +51,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, topUsage)
 		return exitNoVerdict
 	}
+	if args[0] == "help" && len(args) > 1 {
+		args = []string{args[1], "--help"}
+	}
 	if cmd, ok := cmds[args[0]]; ok {
 		return cmd(ctx, args[1:], getenv, stdout, stderr)
 	}
-	switch {
-	case args[0] == "help" && len(args) > 1 && cmds[args[1]] != nil:
-		return cmds[args[1]](ctx, []string{"--help"}, getenv, stdout, stderr)
-	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, topUsage)
 		return exitOK
 	}
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // parseFlags parses args: --help prints the usage on stdout, a bad flag one
-// line and a hint on stderr. ok is false when run should return code.
+// line with a hint on stderr. ok is false when run should return code.
 func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout, stderr io.Writer) (code int, ok bool) {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
@@ -86,7 +86,7 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout, stderr io
 }
 
 func usageError(stderr io.Writer, cmd, format string, a ...any) int {
-	fmt.Fprintf(stderr, "omscontract %s: %s\nRun 'omscontract %s --help' for usage.\n", cmd, fmt.Sprintf(format, a...), cmd)
+	fmt.Fprintf(stderr, "omscontract %s: %s (see 'omscontract %s --help')\n", cmd, fmt.Sprintf(format, a...), cmd)
 	return exitNoVerdict
 }
 
