@@ -73,17 +73,23 @@ func (e expectations) accepted(codes []string) func(a answer) bool {
 	}
 }
 
+// newExpectations reads from the spec what the cases share.
+func newExpectations(v *contract.Validator) expectations {
+	e := expectations{notFound: v.StatusCode(http.StatusNotFound)}
+	for _, op := range contract.Operations(v.Spec()) {
+		if ref := op.Responses.Status(http.StatusUnauthorized); ref != nil {
+			e.authCodes = appendExampleCodes(e.authCodes, ref.Value)
+		}
+	}
+	return e
+}
+
 // buildCases derives the cases for every operation of the spec: each path
 // parameter at and past its schema's bounds, each credential scheme missing,
 // empty and wrong, each undeclared method on each path.
 func buildCases(v *contract.Validator, cfg *Config) []Case {
 	doc := v.Spec()
-	e := expectations{notFound: v.StatusCode(http.StatusNotFound)}
-	for _, op := range contract.Operations(doc) {
-		if ref := op.Responses.Status(http.StatusUnauthorized); ref != nil {
-			e.authCodes = appendExampleCodes(e.authCodes, ref.Value)
-		}
-	}
+	e := newExpectations(v)
 	var cases []Case
 	paths := map[string][]string{}
 	for _, op := range contract.Operations(doc) {
@@ -95,14 +101,11 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 			allCodes = append(allCodes, contract.ErrorCode(p.Extensions))
 		}
 		allCodes = append(allCodes, contract.ErrorCode(op.Extensions))
+		slices.Sort(allCodes)
+		allCodes = slices.Compact(slices.DeleteFunc(allCodes, func(c string) bool { return c == "" }))
 		mk := func(name, rule, expectation string, values map[string]string, a auth, expect func(answer) bool) Case {
-			vals := map[string]string{}
-			for k, val := range base {
-				vals[k] = val
-			}
-			for k, val := range values {
-				vals[k] = val
-			}
+			vals := maps.Clone(base)
+			maps.Copy(vals, values)
 			return Case{Name: op.OperationID + " " + name, Operation: op.OperationID, Rule: rule, Expectation: expectation,
 				method: op.Method, path: fillPath(op.Path, vals), auth: a, expect: expect}
 		}
@@ -118,7 +121,7 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 						continue
 					}
 					cases = append(cases, mk(p.Name+"="+short(pr.value), p.Name+": "+pr.rule,
-						fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(nonEmpty(allCodes), "/")),
+						fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(allCodes, "/")),
 						map[string]string{p.Name: pr.value}, auth{}, e.accepted(allCodes)))
 					continue
 				}
@@ -145,7 +148,7 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 			c := v.Credentials()[name]
 			if isSignature(c) && cfg.AKSK.AK != "" || !isSignature(c) && cfg.Token != "" {
 				cases = append(cases, mk(name+" valid", name+": the configured credential",
-					fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(nonEmpty(allCodes), "/")),
+					fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(allCodes, "/")),
 					nil, auth{kind: "valid", scheme: c}, e.accepted(allCodes)))
 			}
 			for _, kind := range []string{"empty", "wrong", "stale", "long"} {
@@ -185,7 +188,7 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 func behaviourCases(cfg *Config) []Case {
 	stop := func(name, rule string, id int64, expectation string, expect func(answer) bool) Case {
 		return Case{Name: "StopTask " + name, Operation: "StopTask", Rule: rule, Expectation: expectation, method: http.MethodPost,
-			path: []string{"v2", escape(cfg.Params["project_id"]), "tasks", strconv.FormatInt(id, 10), "stop"}, expect: expect}
+			path: []string{"v2", url.PathEscape(cfg.Params["project_id"]), "tasks", strconv.FormatInt(id, 10), "stop"}, expect: expect}
 	}
 	code := func(status int, c string) func(answer) bool {
 		return func(a answer) bool { return a.status == status && a.code == c }
@@ -207,7 +210,8 @@ func behaviourCases(cfg *Config) []Case {
 	return cases
 }
 
-// probe is one value derived from a schema.
+// probe is one value derived from a schema, as the server reads it
+// (unescaped).
 type probe struct {
 	value string
 	rule  string
@@ -219,17 +223,15 @@ func probes(s *openapi3.Schema) []probe {
 	var ps []probe
 	switch {
 	case s.Type.Is(openapi3.TypeInteger):
-		bound := func(b *float64, name string, sign int64) {
+		bound := func(b *float64, name, past string, step int64) {
 			if b == nil {
 				return
 			}
-			n := new(big.Int)
-			new(big.Float).SetFloat64(*b).Int(n)
-			ps = append(ps, probe{n.String(), name, true},
-				probe{new(big.Int).Add(n, big.NewInt(sign)).String(), fmt.Sprintf("%s %+d", name, sign), false})
+			n, _ := new(big.Float).SetFloat64(*b).Int(nil)
+			ps = append(ps, probe{n.String(), name, true}, probe{n.Add(n, big.NewInt(step)).String(), name + past, false})
 		}
-		bound(s.Min, "minimum", -1)
-		bound(s.Max, "maximum", +1)
+		bound(s.Min, "minimum", " - 1", -1)
+		bound(s.Max, "maximum", " + 1", +1)
 		if s.Format == "int64" {
 			ps = append(ps, probe{"9223372036854775808", "format int64 overflow", false})
 		}
@@ -244,7 +246,7 @@ func probes(s *openapi3.Schema) []probe {
 			n := int(*s.MaxLength)
 			ps = append(ps, probe{strings.Repeat("a", n), "maxLength", true},
 				// Lengths count characters, not bytes: n two-byte characters are valid.
-				probe{escape(strings.Repeat("é", n)), "maxLength in two-byte characters", true},
+				probe{strings.Repeat("é", n), "maxLength in two-byte characters", true},
 				probe{strings.Repeat("a", n+1), "maxLength + 1", false})
 		}
 	}
@@ -256,22 +258,23 @@ func probes(s *openapi3.Schema) []probe {
 // is assumed not to exist), else the example.
 func baseValue(p *openapi3.Parameter, cfg *Config) string {
 	if v, ok := cfg.Params[p.Name]; ok {
-		return escape(v)
+		return v
 	}
 	if s := p.Schema; s != nil && s.Value.Min != nil {
 		return strconv.FormatFloat(*s.Value.Min, 'f', -1, 64)
 	}
 	if p.Example != nil {
-		return escape(fmt.Sprint(p.Example))
+		return fmt.Sprint(p.Example)
 	}
 	return "x"
 }
 
+// fillPath is template's segments with each parameter's value escaped.
 func fillPath(template string, vals map[string]string) []string {
 	segs := strings.Split(strings.TrimPrefix(template, "/"), "/")
 	for i, s := range segs {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
-			segs[i] = vals[s[1:len(s)-1]]
+			segs[i] = url.PathEscape(vals[s[1:len(s)-1]])
 		}
 	}
 	return segs
@@ -309,18 +312,17 @@ func appendExampleCodes(codes []string, r *openapi3.Response) []string {
 	return codes
 }
 
-func nonEmpty(s []string) []string {
-	return slices.DeleteFunc(slices.Clone(s), func(x string) bool { return x == "" })
-}
-
-func escape(s string) string { return url.PathEscape(s) }
-
+// short is a probe's value for a case name: a long run of one character
+// as "a×1024", counted in characters as the spec's lengths are.
 func short(s string) string {
-	if len(s) > 24 {
-		return fmt.Sprintf("%s…(%d bytes)", s[:12], len(s))
-	}
-	if s == "" {
+	r := []rune(s)
+	switch {
+	case s == "":
 		return `""`
+	case len(r) > 24 && strings.Count(s, string(r[0])) == len(r):
+		return fmt.Sprintf("%c×%d", r[0], len(r))
+	case len(r) > 24:
+		return fmt.Sprintf("%s…(%d characters)", string(r[:12]), len(r))
 	}
 	return s
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/oms-contract/stoptask/contract"
 )
@@ -126,6 +127,8 @@ func (r *Report) WriteTable(w io.Writer, wide bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VERDICT\tSTATUS\tCODE\tCASE")
 	cut := func(s string, n int) string {
+		// One cell on one line, whatever a server put in its answer.
+		s = strings.Join(strings.FieldsFunc(s, unicode.IsControl), " ")
 		if wide || len([]rune(s)) <= n {
 			return s
 		}
@@ -190,7 +193,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, c := range r.Cases {
 		tc := testcase{Name: c.Name, Classname: c.Operation}
 		detail := "rule: " + c.Rule + "\nexpected: " + c.Expectation
+		var failed []string
 		for _, f := range c.Failures {
+			failed = append(failed, f.Check+": "+f.Message)
 			detail += "\n" + f.Check + ": " + f.Message
 		}
 		for _, v := range c.Violations {
@@ -198,7 +203,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		switch c.Verdict {
 		case VerdictFail:
-			tc.Failure = &problem{Message: strings.SplitN(detail, "\n", 3)[len(strings.SplitN(detail, "\n", 3))-1], Text: detail}
+			tc.Failure = &problem{Message: strings.Join(failed, "; "), Text: detail}
 		case VerdictError:
 			tc.Error = &problem{Message: c.Error, Text: detail}
 		}
