@@ -74,11 +74,14 @@ func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption)
 	return p, nil
 }
 
-// ServeHTTP forwards the request and validates the exchange.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.rp.ServeHTTP(w, r) }
+// ServeHTTP forwards the request and validates the exchange. The request
+// ID it gives the request answers and logs an upstream failure.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, newRequestID())))
+}
 
-// upstreamFailed answers a request the upstream gave no complete answer to.
-// The transport has already logged the exchange.
+// upstreamFailed answers a request the upstream gave no complete answer to,
+// with the request ID of the line the transport has already logged.
 func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the client went away; there is no one to answer
@@ -88,8 +91,12 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		status = http.StatusGatewayTimeout
 	}
+	id := RequestID(r.Context())
+	if xe, ok := errors.AsType[*ExchangeError](err); ok && xe.RequestID != "" {
+		id = xe.RequestID // the upstream's, sent before it broke off
+	}
 	if h := p.v.requestID; h != "" {
-		w.Header().Set(h, newRequestID())
+		w.Header().Set(h, id)
 	}
 	p.v.WriteError(w, status, p.v.StatusCode(status), "the upstream gave no complete answer")
 }

@@ -48,11 +48,24 @@ func SecretValues(h http.Header) []string {
 }
 
 // Scrubber removes secrets from anything recorded: each secret's value and
-// any piece of it of fragmentLen characters or more. It is the one redaction
-// of the package: records, violation reasons, logs and reports go through it.
+// any piece of it of fragmentLen characters or more, the pieces in any ASCII
+// case (header names are canonicalized, encodings lower-cased). It is the
+// one redaction of the package: records, violation reasons, logs and reports
+// go through it.
 type Scrubber struct {
 	whole []string            // secrets too short to be cut into fragments
-	grams map[string]struct{} // every fragmentLen-long piece of the others
+	grams map[string]struct{} // every fragmentLen-long piece of the others, lower-cased
+}
+
+// lowerASCII lower-cases ASCII letters only, so that byte offsets stay.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // NewScrubber returns a Scrubber for secrets; blank and very short values
@@ -66,6 +79,7 @@ func NewScrubber(secrets ...string) *Scrubber {
 		case len(v) < fragmentLen:
 			s.whole = append(s.whole, v)
 		default:
+			v = lowerASCII(v)
 			for i := 0; i+fragmentLen <= len(v); i++ {
 				s.grams[v[i:i+fragmentLen]] = struct{}{}
 			}
@@ -80,12 +94,13 @@ func (s *Scrubber) String(text string) string {
 	if len(s.grams) > 0 {
 		var b strings.Builder
 		written, runStart, runEnd := 0, 0, -1 // text[runStart:runEnd] is secret
+		lower := lowerASCII(text)
 		flush := func() {
 			b.WriteString(text[written:runStart] + Redacted)
 			written = runEnd
 		}
 		for i := 0; i+fragmentLen <= len(text); i++ {
-			if _, ok := s.grams[text[i:i+fragmentLen]]; !ok {
+			if _, ok := s.grams[lower[i:i+fragmentLen]]; !ok {
 				continue
 			}
 			if i > runEnd {
@@ -109,20 +124,19 @@ func (s *Scrubber) String(text string) string {
 }
 
 // Header returns a copy of h with credential headers redacted by name and
-// every other value scrubbed by value.
+// every other value, and every name, scrubbed by value.
 func (s *Scrubber) Header(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
 	out := make(http.Header, len(h))
 	for name, vals := range h {
-		out[name] = make([]string, len(vals))
-		for i, v := range vals {
+		key := s.String(name)
+		for _, v := range vals {
 			if isSecretHeader(name) {
-				out[name][i] = Redacted
-			} else {
-				out[name][i] = s.String(v)
+				v = Redacted
 			}
+			out[key] = append(out[key], s.String(v))
 		}
 	}
 	return out

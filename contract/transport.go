@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"compress/zlib"
 	"fmt"
@@ -37,8 +38,8 @@ func newRecord(req *http.Request, status int, respHeader http.Header, body []byt
 	s := NewScrubber(append(SecretValues(req.Header), SecretValues(respHeader)...)...)
 	r := Record{Time: time.Now().UTC(), Method: req.Method, Path: s.String(req.URL.EscapedPath()), Status: status,
 		RequestHeaders: s.Header(req.Header), ResponseHeaders: s.Header(respHeader)}
-	if requestIDHeader != "" && respHeader != nil {
-		r.RequestID = s.String(respHeader.Get(requestIDHeader))
+	if requestIDHeader != "" { // without an answer, the one the proxy or middleware gave the request
+		r.RequestID = s.String(cmp.Or(respHeader.Get(requestIDHeader), RequestID(req.Context())))
 	}
 	r.Body = s.String(strings.ToValidUTF8(string(body[:min(len(body), maxRecordedBody)]), "\uFFFD"))
 	for _, v := range vs {
