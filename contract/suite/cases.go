@@ -223,15 +223,15 @@ func probes(s *openapi3.Schema) []probe {
 	var ps []probe
 	switch {
 	case s.Type.Is(openapi3.TypeInteger):
-		bound := func(b *float64, name, past string, step int64) {
+		bound := func(b *float64, name string, step int64) {
 			if b == nil {
 				return
 			}
 			n, _ := new(big.Float).SetFloat64(*b).Int(nil)
-			ps = append(ps, probe{n.String(), name, true}, probe{n.Add(n, big.NewInt(step)).String(), name + past, false})
+			ps = append(ps, probe{n.String(), name, true}, probe{n.Add(n, big.NewInt(step)).String(), fmt.Sprintf("%s %+d", name, step), false})
 		}
-		bound(s.Min, "minimum", " - 1", -1)
-		bound(s.Max, "maximum", " + 1", +1)
+		bound(s.Min, "minimum", -1)
+		bound(s.Max, "maximum", +1)
 		if s.Format == "int64" {
 			ps = append(ps, probe{"9223372036854775808", "format int64 overflow", false})
 		}

@@ -56,9 +56,9 @@ func TestRunAgainstMockIsConformant(t *testing.T) {
 		rule, param, value string
 	}{
 		{"task_id: minimum", "task_id", bound(task.Min, 0)},
-		{"task_id: minimum - 1", "task_id", bound(task.Min, -1)},
+		{"task_id: minimum -1", "task_id", bound(task.Min, -1)},
 		{"task_id: maximum", "task_id", bound(task.Max, 0)},
-		{"task_id: maximum + 1", "task_id", bound(task.Max, 1)},
+		{"task_id: maximum +1", "task_id", bound(task.Max, 1)},
 		{"task_id: type integer: not a number", "task_id", "abc"},
 		{"project_id: minLength", "project_id", strings.Repeat("a", int(project.MinLength))},
 		{"project_id: maxLength", "project_id", strings.Repeat("a", maxLen)},
@@ -313,7 +313,7 @@ func TestSpecChangeDrills(t *testing.T) {
 	}{
 		{name: "task_id maximum widened", conformant: true, param: "task_id",
 			spec:   specCopy(t, "maximum: "+strconv.FormatInt(oldMax, 10), "maximum: "+strconv.FormatInt(newMax, 10)),
-			probes: map[string]string{"task_id: maximum": strconv.FormatInt(newMax, 10), "task_id: maximum + 1": strconv.FormatInt(newMax+1, 10)}},
+			probes: map[string]string{"task_id: maximum": strconv.FormatInt(newMax, 10), "task_id: maximum +1": strconv.FormatInt(newMax+1, 10)}},
 		{name: "project_id maxLength tightened", conformant: true, param: "project_id",
 			spec:   specCopy(t, "maxLength: "+strconv.Itoa(oldLen), "maxLength: "+strconv.Itoa(newLen)),
 			probes: map[string]string{"project_id: maxLength": strings.Repeat("a", newLen), "project_id: maxLength + 1": strings.Repeat("a", newLen+1)}},
