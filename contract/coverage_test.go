@@ -1,0 +1,166 @@
+package contract_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/oms-contract/stoptask/contract"
+)
+
+// answering is an upstream that answers each request as its query says:
+// ?status=400&code=OMS.1009 (an Error body), ?status=400&html=1 (an HTML
+// body), ?status=200 (no body). It gzips when asked.
+func answering(t testing.TB, requestID string) http.Handler {
+	return compressing("gzip", false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		status, _ := strconv.Atoi(q.Get("status"))
+		w.Header().Set(requestID, "req-1")
+		switch {
+		case q.Get("html") != "":
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			fmt.Fprint(w, "<h1>error</h1>")
+		case status >= 400:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"error_code":%q,"error_msg":"m"}`, q.Get("code"))
+		default:
+			w.WriteHeader(status)
+		}
+	}))
+}
+
+func TestCoverageCountsDocumentedResponsesAndCodes(t *testing.T) {
+	h := setup(t)
+	f := h.spec
+	if f.op.Responses.Status(http.StatusTeapot) != nil || len(f.exampleCodes("503")) != 0 {
+		t.Fatal("the spec now documents 418, or an example for 503; update this test")
+	}
+	documented400 := slices.Sorted(slices.Values(f.exampleCodes("400")))[0]
+	// What is sent, and how it counts.
+	type exchange struct {
+		query string
+		gzip  bool
+	}
+	sent := []exchange{
+		{query: "status=200"},
+		{query: "status=200", gzip: true},
+		{query: "status=400&code=" + documented400},
+		{query: "status=400&code=" + f.taskIDCode, gzip: true},
+		{query: "status=400&code=OMS.9999"},
+		{query: "status=400&html=1"},
+		{query: "status=401&code=" + f.statusCode(t, 401)},
+		{query: "status=503&code=APIGW.0999"},
+		{query: "status=418&code=X.1"},
+	}
+	seen := map[string]int{"200": 2, "400": 4, "401": 1, "503": 1}
+	seenCodes := map[string]int{"400 " + documented400: 1, "400 " + f.taskIDCode: 1, "401 " + f.statusCode(t, 401): 1}
+	want := contract.CoverageReport{Undocumented: []contract.Undocumented{
+		{OperationID: "StopTask", Status: "400", Code: "OMS.9999", Seen: 1},
+		{OperationID: "StopTask", Status: "503", Code: "APIGW.0999", Seen: 1},
+		{OperationID: "StopTask", Status: "418", Code: "X.1", Seen: 1},
+	}}
+	oc := contract.OperationCoverage{OperationID: f.op.OperationID}
+	for _, status := range slices.Sorted(func(yield func(string) bool) {
+		for s := range f.op.Responses.Map() {
+			if !yield(s) {
+				return
+			}
+		}
+	}) {
+		rc := contract.ResponseCoverage{Status: status, Seen: seen[status], Codes: []contract.CodeCoverage{}}
+		for _, code := range slices.Sorted(slices.Values(f.exampleCodes(status))) {
+			if !slices.ContainsFunc(rc.Codes, func(c contract.CodeCoverage) bool { return c.Code == code }) {
+				rc.Codes = append(rc.Codes, contract.CodeCoverage{Code: code, Seen: seenCodes[status+" "+code]})
+			}
+		}
+		oc.Responses = append(oc.Responses, rc)
+	}
+	want.Operations = []contract.OperationCoverage{oc}
+	wantSummary := fmt.Sprintf("%d of %d documented responses exercised", len(seen), f.op.Responses.Len())
+
+	up := serve(t, answering(t, f.requestID))
+	tests := []struct {
+		name string
+		// client returns the client that sends the exchanges, and the
+		// base URL it sends them to.
+		client func(cov *contract.Coverage) (*http.Client, string)
+	}{
+		{"Transport", func(cov *contract.Coverage) (*http.Client, string) {
+			rt := contract.NewTransport(validatorFor(t, up.URL), nil, contract.WithRecorder(&contract.Recorder{}), contract.WithCoverage(cov))
+			return &http.Client{Transport: rt}, up.URL
+		}},
+		{"Proxy", func(cov *contract.Coverage) (*http.Client, string) {
+			srv, _ := proxyTo(t, up.URL, contract.WithProxyCoverage(cov))
+			return srv.Client(), srv.URL
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cov := contract.NewCoverage(h.v)
+			client, base := tt.client(cov)
+			for _, x := range sent {
+				req := request(t, http.MethodPost, base+h.validPath()+"?"+x.query, token)
+				if x.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				resp, _ := do(t, client, req)
+				if x.gzip && resp.Header.Get("Content-Encoding") != "gzip" {
+					t.Fatalf("%s: not gzipped: the test proves nothing", x.query)
+				}
+			}
+			got := cov.Report()
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("coverage (-want +got):\n%s", diff)
+			}
+			if s := got.Summary(); s != wantSummary {
+				t.Errorf("Summary() = %q, want %q", s, wantSummary)
+			}
+		})
+	}
+}
+
+func TestCoverageReportJSONShape(t *testing.T) {
+	h := setup(t)
+	b, err := json.Marshal(contract.NewCoverage(h.v).Report())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	// The expected document, from the spec: every documented response,
+	// unseen, with the codes of its examples.
+	var responses []any
+	for _, status := range slices.Sorted(func(yield func(string) bool) {
+		for s := range h.spec.op.Responses.Map() {
+			if !yield(s) {
+				return
+			}
+		}
+	}) {
+		codes := []any{}
+		for _, c := range slices.Compact(slices.Sorted(slices.Values(h.spec.exampleCodes(status)))) {
+			codes = append(codes, map[string]any{"code": c, "seen": 0.0})
+		}
+		responses = append(responses, map[string]any{"status": status, "seen": 0.0, "codes": codes})
+	}
+	want := map[string]any{
+		"operations":   []any{map[string]any{"operation_id": h.spec.op.OperationID, "responses": responses}},
+		"undocumented": []any{},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(b), `{"status":"200","seen":0,"codes":[]}`) {
+		t.Errorf("the 200 answer, which has no example, should list \"codes\":[]: %s", b)
+	}
+}
