@@ -84,6 +84,12 @@ BENCHPKGS ?= ./contract ./contract/mock
 bench: ## Run the benchmarks BENCHCOUNT times; pipe to a file for benchstat.
 	$(GO) test -run=NONE -bench=. -benchmem -count=$(BENCHCOUNT) $(BENCHPKGS)
 
+# perf runs BenchmarkPeers once: the mock, omscontract proxy, Prism's proxy
+# and Prism's mock (package.json pins Prism) under the same loopback load.
+.PHONY: perf
+perf: node_modules ## Measure req/s of the mock and the proxy side by side with Stoplight Prism (one run, ~30 s).
+	$(GO) test -run='^$$' -bench='^BenchmarkPeers$$' -benchtime=1x ./contract/cmd/omscontract/
+
 .PHONY: check
 check: ## Main job: run the conformance suite against the built-in mock OMS.
 	env -u OMS_ENDPOINT -u OMS_PROJECT_ID -u OMS_TOKEN -u OMS_AK -u OMS_SK -u OMS_SECURITY_TOKEN $(GO) run ./contract/cmd/omscontract check
