@@ -63,6 +63,7 @@ func TestWithToken(t *testing.T) {
 		{name: "newline", token: "abc\nX-Injected: 1"},
 		{name: "NUL", token: "abc\x00"},
 		{name: "DEL", token: "abc\x7f"},
+		{name: "tab (net/http would send it)", token: "abc\tdef"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,6 +79,10 @@ func TestWithToken(t *testing.T) {
 			client, err := gen.NewClientWithResponses(srv.URL, editors...)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The editor itself refuses, not only net/http's header checks.
+			if err := gen.WithToken(tc.token)(context.Background(), httptest.NewRequest(http.MethodPost, "/", nil)); (err == nil) != tc.wantSent {
+				t.Errorf("WithToken editor error = %v, want success: %v", err, tc.wantSent)
 			}
 			_, err = client.StopTaskWithResponse(context.Background(), "p", 1)
 			if (err == nil) != tc.wantSent {

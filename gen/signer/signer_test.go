@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -270,6 +271,9 @@ func TestSignVerifyOverLoopback(t *testing.T) {
 		{name: "extra headers, repeated values, empty User-Agent", method: http.MethodDelete, path: "/x",
 			header: http.Header{"X-Multi": {"b", " a "}, "User-Agent": {""}, "X-Trace_id": {"unsigned"}},
 			creds:  signer.Credentials{AK: testAK, SK: testSK}},
+		{name: "two User-Agent values: net/http sends the first", method: http.MethodGet, path: "/x",
+			header: http.Header{"User-Agent": {"first/1.0", "second/2.0"}},
+			creds:  signer.Credentials{AK: testAK, SK: testSK}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,6 +377,62 @@ func TestVerifyTamper(t *testing.T) {
 			}
 			if err != nil && strings.Contains(err.Error(), testSK) {
 				t.Errorf("error leaks the SK: %v", err)
+			}
+		})
+	}
+}
+
+// handSign computes an Authorization from crypto primitives, following the
+// algorithm step by step for a request with no query and an unescaped
+// path, so that Verify can be tested on requests Sign would never produce.
+func handSign(req *http.Request, signed []string, payload string) {
+	lines := ""
+	for _, name := range signed {
+		values := append([]string(nil), req.Header.Values(name)...)
+		if name == "host" {
+			values = []string{req.Host}
+		}
+		slices.Sort(values)
+		for _, v := range values {
+			lines += name + ":" + strings.TrimSpace(v) + "\n"
+		}
+	}
+	canonical := req.Method + "\n" + req.URL.Path + "/\n\n" + lines + "\n" + strings.Join(signed, ";") + "\n" + payload
+	crSum := sha256.Sum256([]byte(canonical))
+	mac := hmac.New(sha256.New, []byte(testSK))
+	mac.Write([]byte("SDK-HMAC-SHA256\n" + req.Header.Get("X-Sdk-Date") + "\n" + hex.EncodeToString(crSum[:])))
+	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access=AK, SignedHeaders="+strings.Join(signed, ";")+", Signature="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+// TestVerifyHandSigned verifies requests signed by handSign, including
+// signatures other implementations make (host signed) and ones a forger
+// would try (the date or UNSIGNED-PAYLOAD left unsigned).
+func TestVerifyHandSigned(t *testing.T) {
+	body := []byte("payload")
+	sum := sha256.Sum256(body)
+	bodyHash := hex.EncodeToString(sum[:])
+	tests := []struct {
+		name    string
+		signed  []string
+		payload string
+		sent    []byte // the body the server reads
+		wantErr bool
+	}{
+		{name: "all signed, repeated values unsorted", signed: []string{"x-multi", "x-sdk-date"}, payload: bodyHash, sent: body},
+		{name: "host signed, as APIG's own signers do", signed: []string{"host", "x-sdk-date"}, payload: bodyHash, sent: body},
+		{name: "X-Sdk-Date not signed: replayable at any time", signed: []string{"x-multi"}, payload: bodyHash, sent: body, wantErr: true},
+		{name: "UNSIGNED-PAYLOAD signed: body not covered", signed: []string{"x-sdk-content-sha256", "x-sdk-date"}, payload: "UNSIGNED-PAYLOAD", sent: []byte("other")},
+		{name: "UNSIGNED-PAYLOAD not signed: body must match", signed: []string{"x-sdk-date"}, payload: "UNSIGNED-PAYLOAD", sent: []byte("other"), wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPut, "http://example.com/v1/obj", nil)
+			req.Header.Set("X-Sdk-Date", "20250102T030405Z")
+			req.Header["X-Multi"] = []string{"b", "a"}
+			req.Header.Set("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD")
+			handSign(req, tc.signed, tc.payload)
+			if err := signer.Verify(req, tc.sent, testSK); (err != nil) != tc.wantErr {
+				t.Errorf("Verify error = %v, want error: %v", err, tc.wantErr)
 			}
 		})
 	}
