@@ -20,6 +20,7 @@ const (
 	CodeNotMigrating              = "OMS.0066"   // not migrating, e.g. already paused
 	CodeAlreadyFinished           = "OMS.0070"   // finished: can no longer be paused
 	CodeAuthFailed                = "OMS.0068"   // OMS rejected the credentials
+	CodeInsufficientPermission    = "OMS.0072"   // valid credentials without oms:task:update
 	CodeGatewayAuthFailed         = "APIGW.0301" // the gateway rejected the token or signature
 	CodeGatewayAPINotFound        = "APIGW.0101" // no such API: wrong endpoint, path or method
 	CodeGatewayBackendUnavailable = "APIGW.0202" // the gateway could not reach OMS

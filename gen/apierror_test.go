@@ -270,7 +270,7 @@ func TestPredicates(t *testing.T) {
 		{name: "401 without a code", err: apiErr(401, ""), want: verdicts{Unauthorized: true}},
 		{name: "401 APIGW.0301", err: apiErr(401, gen.CodeGatewayAuthFailed), want: verdicts{Unauthorized: true}},
 		{name: "403 OMS.0068", err: apiErr(403, gen.CodeAuthFailed), want: verdicts{Unauthorized: true}},
-		{name: "403 OMS.0072 is a permission, not bad credentials", err: apiErr(403, "OMS.0072")},
+		{name: "403 OMS.0072 is a permission, not bad credentials", err: apiErr(403, gen.CodeInsufficientPermission)},
 		{name: "429", err: apiErr(429, "APIGW.0308"), want: verdicts{Retryable: true}},
 		{name: "503", err: apiErr(503, ""), want: verdicts{Retryable: true}},
 		{name: "502 APIGW.0202", err: apiErr(502, gen.CodeGatewayBackendUnavailable), want: verdicts{Retryable: true}},
@@ -313,7 +313,8 @@ func TestCodesAreSpecExamples(t *testing.T) {
 	for name, code := range map[string]string{
 		"CodeTaskNotFound": gen.CodeTaskNotFound, "CodeNotMigrating": gen.CodeNotMigrating,
 		"CodeAlreadyFinished": gen.CodeAlreadyFinished, "CodeAuthFailed": gen.CodeAuthFailed,
-		"CodeGatewayAuthFailed": gen.CodeGatewayAuthFailed, "CodeGatewayAPINotFound": gen.CodeGatewayAPINotFound,
+		"CodeInsufficientPermission": gen.CodeInsufficientPermission,
+		"CodeGatewayAuthFailed":      gen.CodeGatewayAuthFailed, "CodeGatewayAPINotFound": gen.CodeGatewayAPINotFound,
 		"CodeGatewayBackendUnavailable": gen.CodeGatewayBackendUnavailable,
 	} {
 		if !examples[code] {
