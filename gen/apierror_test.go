@@ -341,3 +341,30 @@ func FuzzDecodeError(f *testing.F) {
 		_ = a.Error()
 	})
 }
+
+// TestBrokenJSONErrorBody pins what CheckStopTaskResponse's doc says: a
+// documented error status with a JSON content type and a body that is not
+// JSON makes StopTaskWithResponse fail, while Client.StopTask and
+// CheckResponse still give an *APIError.
+func TestBrokenJSONErrorBody(t *testing.T) {
+	srv := serve(t, http.StatusBadRequest, "application/json", "not json")
+	withResponses, err := gen.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := withResponses.StopTaskWithResponse(context.Background(), "p", 1); err == nil {
+		t.Errorf("StopTaskWithResponse = %+v, nil; want a JSON error", resp)
+	}
+	resp, err := withResponses.ClientInterface.StopTask(context.Background(), "p", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got *gen.APIError
+	if !errors.As(gen.CheckResponse(resp), &got) {
+		t.Fatal("CheckResponse gave no *APIError")
+	}
+	if diff := cmp.Diff(&gen.APIError{StatusCode: 400, Message: "not json", RequestID: "req-1"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
