@@ -24,8 +24,9 @@ generate: ## Regenerate gen/ from openapi.yaml and the oapi-codegen configs.
 	$(GO) generate ./gen/...
 
 # GOTEST_SUMMARY is an awk program that turns `go test -json` back into go
-# test's usual output (the package lines, and the output of failed tests)
-# and then names every skipped test, so that no skip hides behind "ok".
+# test's usual output (the package lines, and the output of failed tests and
+# of tests a crash or timeout cut short) and then names every skipped test,
+# so that no skip hides behind "ok".
 define GOTEST_SUMMARY
 function field(k,   s, i, c, out) {
 	if (!match($$0, "\"" k "\":\"([^\"\\\\]|\\\\.)*\"")) return ""
@@ -49,6 +50,7 @@ function unicode(h,   n, i) {
 	action = field("Action"); test = field("Test"); key = field("Package") " " test
 	if (action == "output" || action == "build-output") {
 		out = field("Output")
+		if (test == "" && out ~ /^FAIL/) for (k in buf) if (index(k, key) == 1) { printf "%s", buf[k]; delete buf[k] }
 		if (test == "" && out != "PASS\n") printf "%s", out
 		else if (test != "" && out !~ /^=== (RUN|PAUSE|CONT|NAME)/) buf[key] = buf[key] out
 		next
