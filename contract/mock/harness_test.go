@@ -18,9 +18,7 @@ import (
 	"github.com/oms-contract/stoptask/gen"
 )
 
-// codeInsufficientPermission is OMS's 403 for a project the credentials do
-// not cover. TODO: gen.CodeInsufficientPermission once gen has it.
-const codeInsufficientPermission = "OMS.0072"
+const codeInsufficientPermission = gen.CodeInsufficientPermission
 
 // clock is the mock's injected clock: tests move it, nothing sleeps.
 type clock struct {

@@ -22,10 +22,6 @@ import (
 	"github.com/oms-contract/stoptask/gen/signer"
 )
 
-// codeInsufficientPermission is OMS's answer to credentials that do not
-// cover the project. TODO: gen.CodeInsufficientPermission once gen has it.
-const codeInsufficientPermission = "OMS.0072"
-
 // The mock breaks the build when the spec's operations change.
 var _ gen.StrictServerInterface = (*Mock)(nil)
 
@@ -239,7 +235,7 @@ func (m *Mock) StopTask(ctx context.Context, req gen.StopTaskRequestObject) (gen
 	projects, _ := ctx.Value(projectsKey{}).([]string)
 	if !slices.Contains(projects, req.ProjectId) && !slices.Contains(projects, AnyProject) {
 		return gen.StopTask403JSONResponse{ForbiddenJSONResponse: gen.ForbiddenJSONResponse{
-			Body: m.error(codeInsufficientPermission), Headers: gen.ForbiddenResponseHeaders{XRequestId: id}}}, nil
+			Body: m.error(gen.CodeInsufficientPermission), Headers: gen.ForbiddenResponseHeaders{XRequestId: id}}}, nil
 	}
 	code := m.stop(req.ProjectId, req.TaskId)
 	if code == "" {

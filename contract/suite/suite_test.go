@@ -151,7 +151,7 @@ func TestBrokenServers(t *testing.T) {
 			name: "403 OMS.0072 to bad credentials",
 			wrap: rewrite(func(_ *http.Request, a *answer) {
 				if a.status == http.StatusUnauthorized {
-					a.status, a.body = http.StatusForbidden, errorBody("OMS.0072", "Insufficient permission.")
+					a.status, a.body = http.StatusForbidden, errorBody(gen.CodeInsufficientPermission, "Insufficient permission.")
 				}
 			}),
 			want: map[string][]string{noCreds: {suite.CheckExpectation}, wrongToken: {suite.CheckExpectation}, wrongKey: {suite.CheckExpectation}},
