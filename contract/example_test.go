@@ -7,22 +7,29 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/gen"
 )
 
 // A request checked against the embedded spec: a task ID beyond the
-// spec's maximum, and a host the spec does not declare.
+// maximum the spec gives it, and a host the spec does not declare.
 func ExampleValidator_ValidateRequest() {
 	v, err := contract.New()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	var beyond int64
+	for _, p := range contract.Operations(v.Spec())[0].Params {
+		if p.Name == "task_id" {
+			beyond = int64(*p.Schema.Value.Max) + 1
+		}
+	}
 	for _, u := range []string{
 		"https://oms.cn-north-4.myhuaweicloud.com/v2/2c0689c860ad4728a497c91ec0844383/tasks/191297407830872/stop",
-		"https://oms.cn-north-4.myhuaweicloud.com/v2/2c0689c860ad4728a497c91ec0844383/tasks/1000000000000000/stop",
+		"https://oms.cn-north-4.myhuaweicloud.com/v2/2c0689c860ad4728a497c91ec0844383/tasks/" + strconv.FormatInt(beyond, 10) + "/stop",
 		"https://oms.example.com/v2/2c0689c860ad4728a497c91ec0844383/tasks/191297407830872/stop",
 	} {
 		req, _ := http.NewRequest(http.MethodPost, u, nil)
@@ -92,8 +99,8 @@ func ExampleMiddleware() {
 	for _, c := range []struct{ method, path, token string }{
 		{http.MethodPost, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/191297407830872/stop", "an-iam-token"},
 		{http.MethodGet, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/191297407830872/stop", "an-iam-token"},
-		{http.MethodPost, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/-1/stop", ""},
-		{http.MethodPost, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/-1/stop", "an-iam-token"},
+		{http.MethodPost, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/not-a-number/stop", ""},
+		{http.MethodPost, "/v2/2c0689c860ad4728a497c91ec0844383/tasks/not-a-number/stop", "an-iam-token"},
 	} {
 		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
 		if c.token != "" {

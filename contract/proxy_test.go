@@ -455,6 +455,7 @@ func TestProxyReusesUpstreamConnections(t *testing.T) {
 	if n != clients*each || log.text() != "" {
 		t.Fatalf("%d of %d requests answered; log:\n%s", n, clients*each, log.text())
 	}
+	t.Logf("%d upstream connections for %d requests", dialled.Load(), n)
 	if got := dialled.Load(); got > 2*clients {
 		t.Errorf("%d upstream connections for %d requests from %d clients, want at most %d", got, n, clients, 2*clients)
 	}
