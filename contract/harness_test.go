@@ -121,15 +121,16 @@ func readFacts(t testing.TB, doc *openapi3.T) facts {
 }
 
 // harness is what the tests start from: the validator of the embedded spec
-// for requests to any host, the facts of its spec, and the mock on loopback.
+// for requests to any host, the facts of its spec, and a mock with the
+// default fixtures.
 type harness struct {
-	v       *contract.Validator
-	spec    facts
-	mock    *mock.Mock
-	mockURL string
+	v    *contract.Validator
+	spec facts
+	mock *mock.Mock
 }
 
-// setup builds the harness; opts add to the validator's options.
+// setup builds the harness; opts add to the validator's options. Servers
+// the tests start are closed when they end (serve).
 func setup(t testing.TB, opts ...contract.Option) *harness {
 	t.Helper()
 	v, err := contract.New(append([]contract.Option{contract.WithServer("/")}, opts...)...)
@@ -140,8 +141,7 @@ func setup(t testing.TB, opts ...contract.Option) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := serve(t, m.Handler())
-	return &harness{v: v, spec: readFacts(t, v.Spec()), mock: m, mockURL: srv.URL}
+	return &harness{v: v, spec: readFacts(t, v.Spec()), mock: m}
 }
 
 // serve runs h on loopback until the test ends.
