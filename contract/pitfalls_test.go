@@ -72,6 +72,8 @@ func TestUndeclaredStatusIsKindStatus(t *testing.T) {
 		want   []string
 	}{
 		{"undeclared 418", teapot, []string{"status"}},
+		// kin-openapi returns before looking 301, 304, 307 and 308 up.
+		{"undeclared 307, which kin-openapi skips", canned{status: http.StatusTemporaryRedirect, header: http.Header{"X-Request-Id": {"r"}}}, []string{"status"}},
 		{"declared 400", errorAnswer(http.StatusBadRequest, h.spec.taskIDCode), nil},
 	}
 	for _, tt := range tests {
@@ -296,5 +298,27 @@ func TestGeneratedClientAcceptsOffSpecAnswerUnlessTransportIsStrict(t *testing.T
 				}
 			}
 		})
+	}
+}
+
+// TestClientThatGivesUpIsNotRecorded guards against blaming the server for
+// a call its client cancelled.
+func TestClientThatGivesUpIsNotRecorded(t *testing.T) {
+	h := setup(t)
+	release := make(chan struct{})
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer close(release)
+	rec := &contract.Recorder{}
+	client := &http.Client{Transport: contract.NewTransport(validatorFor(t, srv.URL), nil, contract.WithRecorder(rec))}
+	ctx, cancel := context.WithCancel(context.Background())
+	req := request(t, http.MethodPost, srv.URL+h.validPath(), token).WithContext(ctx)
+	go cancel()
+	if _, err := client.Do(req); err == nil {
+		t.Fatal("a cancelled call succeeded")
+	}
+	for _, r := range rec.Records() {
+		if got := kindNames(r.Violations); len(got) > 0 {
+			t.Errorf("a cancelled call was recorded as %v", got)
+		}
 	}
 }

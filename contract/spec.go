@@ -28,7 +28,7 @@ func LoadSpec(ctx context.Context, path string) (*openapi3.T, error) {
 	var doc *openapi3.T
 	var err error
 	if path == "" {
-		doc, err = spec.GetSwagger()
+		doc, err = spec.GetSpec()
 	} else {
 		loader := openapi3.NewLoader()
 		loader.Context = ctx

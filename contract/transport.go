@@ -149,7 +149,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Kind: KindTransport, Reason: "no answer: " + err.Error()})
+		if req.Context().Err() == nil { // a client that gave up is not the server's fault
+			vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Kind: KindTransport, Reason: "no answer: " + err.Error()})
+		}
 		t.emit(req, 0, nil, nil, vs)
 		return nil, err
 	}
