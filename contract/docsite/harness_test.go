@@ -39,6 +39,17 @@ async function until(what, fn) {
   }
   throw new Error('gave up waiting for ' + what);
 }
+// settle waits until the rendered text has not changed for a second: Redoc
+// renders sections lazily as they scroll into view.
+async function settle() {
+  let last = null;
+  for (let same = 0, i = 0; same < 10 && i < 300; i++) {
+    const now = doc().body.innerText;
+    same = now === last ? same + 1 : 0;
+    last = now;
+    await sleep(100);
+  }
+}
 const hydrated = d => !!d.getElementById('redoc') &&
   Object.keys(d.getElementById('redoc')).some(k => k.startsWith('__reactContainer'));
 const shown = e => e.getClientRects().length > 0;
@@ -91,7 +102,7 @@ async function main() {
   result.networkBlocked = await fetch('http://example.com/').then(() => false, () => true);
   await until('the page to load', () => doc() && doc().readyState === 'complete');
   await until('Redoc to hydrate the page', () => hydrated(doc()));
-  await sleep(500);
+  await settle();
   snap('landing');
   (await until('the sidebar link to the overview', () => link('/'))).click();
   await until('the download links', () => doc().querySelector('a[download]'));
@@ -100,7 +111,7 @@ async function main() {
   (await until('the sidebar link to the tag', () => link('/migration-tasks'))).click();
   (await until('the link to the operation', () => link('/migration-tasks/stoptask'))).click();
   const panel = await until('the response samples panel', () => doc().querySelector('.panel-response-samples'));
-  await sleep(500);
+  await settle();
   snap('operation');
   result.cjk = glyphs(cjkText);
   result.remoteImagesBlocked = await blocksRemoteImages();
