@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/contract/mock"
 )
 
@@ -33,7 +36,8 @@ const prismBin = "../../../node_modules/.bin/prism"
 // BenchmarkPeers measures side by side, in one run on one machine, the
 // requests/s of the mock (omscontract mock), omscontract proxy in front of
 // it, Stoplight Prism's validating proxy in front of the same mock, and
-// Prism's mock, each under the same load: peerClients clients sending the
+// Prism's mock, with a plain httputil.ReverseProxy as the floor of any
+// proxy, each under the same load: peerClients clients sending the
 // same valid, authenticated StopTask on a pausing task, which the mock
 // refuses with 400 OMS.0066, so that its state never changes. It reports
 // the ratios and the upstream sockets each proxy left in TIME-WAIT. Run it
@@ -53,6 +57,13 @@ func BenchmarkPeers(b *testing.B) {
 	mockURL, _ := serveCLI(b, "mock", "--listen", "127.0.0.1:0")
 	proxyURL, _ := serveCLI(b, "proxy", "--listen", "127.0.0.1:0", "--upstream", mockURL,
 		"--log", filepath.Join(b.TempDir(), "violations.jsonl"))
+	// The floor of any proxy: httputil.ReverseProxy with the same upstream
+	// transport, validating nothing.
+	plain := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(mustParse(b, mockURL)) },
+		Transport: contract.NewUpstreamTransport(64),
+	})
+	b.Cleanup(plain.Close)
 	prismProxyURL := startPrism(b, prism, "proxy", spec, mockURL)
 	prismMockURL := startPrism(b, prism, "mock", spec)
 	mockPort := portOf(b, mockURL)
@@ -61,6 +72,7 @@ func BenchmarkPeers(b *testing.B) {
 	anything := func(status int) bool { return status > 0 && status < http.StatusInternalServerError }
 	b.ResetTimer()
 	mockRate := load(b, mockURL, refused)
+	plainRate := load(b, plain.URL, refused)
 	before := timeWait(b, mockPort)
 	proxyRate := load(b, proxyURL, refused)
 	proxyTW := timeWait(b, mockPort) - before
@@ -72,10 +84,12 @@ func BenchmarkPeers(b *testing.B) {
 
 	b.ReportMetric(0, "ns/op") // one run: only the rates mean anything
 	b.ReportMetric(mockRate, "mock-req/s")
+	b.ReportMetric(plainRate, "plain-proxy-req/s")
 	b.ReportMetric(proxyRate, "proxy-req/s")
 	b.ReportMetric(prismProxyRate, "prism-proxy-req/s")
 	b.ReportMetric(prismMockRate, "prism-mock-req/s")
 	b.ReportMetric(proxyRate/mockRate, "proxy/mock")
+	b.ReportMetric(plainRate/mockRate, "plain-proxy/mock")
 	b.ReportMetric(proxyRate/prismProxyRate, "proxy/prism-proxy")
 	b.ReportMetric(mockRate/prismMockRate, "mock/prism-mock")
 	b.ReportMetric(float64(proxyTW), "proxy-time-wait")
@@ -191,13 +205,18 @@ func startPrism(b *testing.B, bin string, args ...string) string {
 	}
 }
 
-func portOf(b *testing.B, raw string) int {
+func mustParse(b *testing.B, raw string) *url.URL {
 	b.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := strconv.Atoi(u.Port())
+	return u
+}
+
+func portOf(b *testing.B, raw string) int {
+	b.Helper()
+	p, err := strconv.Atoi(mustParse(b, raw).Port())
 	if err != nil {
 		b.Fatal(err)
 	}
