@@ -80,7 +80,7 @@ test: node_modules ## Run all tests with the race detector, then name every skip
 # wants several runs to report medians and their spread.
 BENCHCOUNT ?= 6
 # BENCHPKGS are the packages that have benchmarks.
-BENCHPKGS ?= ./contract ./contract/mock
+BENCHPKGS ?= ./contract
 
 .PHONY: bench
 bench: ## Run the benchmarks BENCHCOUNT times; pipe to a file for benchstat.

@@ -117,7 +117,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				res.Verdict = VerdictFail
 			}
 		}
-		if (c.auth.kind == "" || c.auth.kind == "valid") && err == nil {
+		// Cases the gateway answers before it authenticates (no such API,
+		// a URI too long) say nothing about the credentials.
+		if (c.auth.kind == "" || c.auth.kind == "valid") && err == nil && c.Operation != "" &&
+			a.status != http.StatusNotFound && a.status != http.StatusRequestURITooLong {
 			authenticated++
 			if e.authFailure(a) {
 				refused++

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -130,7 +129,6 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitNoVerdict
 	}
 	cov := cfg.Coverage.Report()
-	report.CredentialsRefused = report.CredentialsRefused || credentialsRefused(report, cov)
 	if !report.CredentialsRefused {
 		_ = report.WriteTable(stdout, *wide)
 		fmt.Fprintln(stdout, cov.Summary())
@@ -162,32 +160,6 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintln(stdout, "conformant")
 	return exitOK
-}
-
-// credentialsRefused: every answer past routing (404) and the URI length
-// check (414) was an authentication failure: 401, or 403 with a code the
-// spec documents under 401. suite's own CredentialsRefused counts the cases
-// a gateway answers 404 before it authenticates, so it never holds.
-func credentialsRefused(r *suite.Report, cov contract.CoverageReport) bool {
-	authCodes := map[string]bool{}
-	for _, op := range cov.Operations {
-		for _, rc := range op.Responses {
-			for _, c := range rc.Codes {
-				authCodes[c.Code] = authCodes[c.Code] || rc.Status == "401"
-			}
-		}
-	}
-	refused := 0
-	for _, c := range r.Cases {
-		switch {
-		case c.Operation == "" || c.Status == 0 || c.Status == http.StatusNotFound || c.Status == http.StatusRequestURITooLong:
-		case c.Status != http.StatusUnauthorized && (c.Status != http.StatusForbidden || !authCodes[c.ErrorCode]):
-			return false
-		default:
-			refused++
-		}
-	}
-	return refused > 0
 }
 
 // startMock serves a mock of specFile on a loopback port.
