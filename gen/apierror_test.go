@@ -323,6 +323,29 @@ func TestCodesAreSpecExamples(t *testing.T) {
 	}
 }
 
+// TestHeaderNamesAreSpecHeaders keeps the client layer's header names from
+// drifting from the contract: HeaderRequestID is required on every
+// documented response, HeaderAuthToken is an apiKey security scheme's header.
+func TestHeaderNamesAreSpecHeaders(t *testing.T) {
+	doc := loadSpec(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status, resp := range op.Responses.Map() {
+				if h := resp.Value.Headers[gen.HeaderRequestID]; h == nil || !h.Value.Required {
+					t.Errorf("%s %s %s: %s is not a required response header", method, path, status, gen.HeaderRequestID)
+				}
+			}
+		}
+	}
+	found := false
+	for _, s := range doc.Components.SecuritySchemes {
+		found = found || s.Value.Type == "apiKey" && s.Value.In == "header" && s.Value.Name == gen.HeaderAuthToken
+	}
+	if !found {
+		t.Errorf("no apiKey security scheme sends %s", gen.HeaderAuthToken)
+	}
+}
+
 // FuzzDecodeError checks that DecodeError never panics, gives the same
 // answer twice, and bounds a message it did not take from a pair.
 func FuzzDecodeError(f *testing.F) {
