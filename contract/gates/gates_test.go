@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,6 +68,25 @@ func del(t *testing.T, m *yaml.Node, key string) {
 		t.Fatalf("openapi.yaml has no %q to delete; update this drill", key)
 	}
 	m.Content = slices.Delete(m.Content, i, i+2)
+}
+
+// specInt reads an integer keyword of a component parameter's schema in
+// openapi.yaml, so that the drills follow the spec's own bounds.
+func specInt(t *testing.T, param, key string) int64 {
+	t.Helper()
+	data, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(at(t, &root, "components", "parameters", param, "schema", key).Value, 10, 64)
+	if err != nil {
+		t.Fatalf("%s %s: %v", param, key, err)
+	}
+	return n
 }
 
 // mutate writes openapi.yaml, edited by edit, into a temporary directory.
@@ -135,6 +155,8 @@ post:
 // would and asserts what both gates say: Changes (make breaking) and Lint
 // (the Go half of make lint).
 func TestSpecChangeDrills(t *testing.T) {
+	maxLen := strconv.FormatInt(specInt(t, "ProjectId", "maxLength"), 10)
+	tightened := strconv.FormatInt(specInt(t, "ProjectId", "maxLength")/2, 10)
 	op := func(t *testing.T, root *yaml.Node) *yaml.Node { return at(t, root, "paths", stopPath, "post") }
 	param := func(t *testing.T, root *yaml.Node, name string) *yaml.Node {
 		return at(t, root, "components", "parameters", name)
@@ -158,15 +180,17 @@ func TestSpecChangeDrills(t *testing.T) {
 		{
 			name: "task_id maximum widened",
 			edit: func(t *testing.T, r *yaml.Node) {
-				set(t, at(t, param(t, r, "TaskId"), "schema"), "maximum", "9999999999999999")
+				set(t, at(t, param(t, r, "TaskId"), "schema"), "maximum", strconv.FormatInt(2*specInt(t, "TaskId", "maximum")+1, 10))
 			},
 			wantRules: []string{"request-parameter-max-increased"},
 		},
 		{
-			name:         "project_id maxLength tightened",
-			edit:         func(t *testing.T, r *yaml.Node) { set(t, at(t, param(t, r, "ProjectId"), "schema"), "maxLength", "64") },
+			name: "project_id maxLength tightened",
+			edit: func(t *testing.T, r *yaml.Node) {
+				set(t, at(t, param(t, r, "ProjectId"), "schema"), "maxLength", tightened)
+			},
 			wantRules:    []string{"request-parameter-max-length-decreased"},
-			wantBreaking: true, wantMention: "`project_id`, the maxLength was decreased from `1024` to `64`",
+			wantBreaking: true, wantMention: "`project_id`, the maxLength was decreased from `" + maxLen + "` to `" + tightened + "`",
 		},
 		{
 			name: "inline optional response header with an example added",
@@ -382,6 +406,8 @@ func TestLevelsFileIsValid(t *testing.T) {
 // own wording and exit status are what this checks, oasdiff's verdicts are
 // the drills' business.
 func TestMakeBreaking(t *testing.T) {
+	maxLen := strconv.FormatInt(specInt(t, "ProjectId", "maxLength"), 10)
+	tightened := strconv.FormatInt(specInt(t, "ProjectId", "maxLength")/2, 10)
 	for _, tool := range []string{"make", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
@@ -430,17 +456,17 @@ func TestMakeBreaking(t *testing.T) {
 		{
 			name: "task_id maximum widened: listed, not breaking",
 			edit: func(t *testing.T, r *yaml.Node) {
-				set(t, at(t, r, "components", "parameters", "TaskId", "schema"), "maximum", "9999999999999999")
+				set(t, at(t, r, "components", "parameters", "TaskId", "schema"), "maximum", strconv.FormatInt(2*specInt(t, "TaskId", "maximum")+1, 10))
 			},
 			want: []string{"info\t[request-parameter-max-increased]", "make breaking: no breaking change (1 changes listed above)."},
 		},
 		{
 			name: "project_id maxLength tightened: listed and breaking",
 			edit: func(t *testing.T, r *yaml.Node) {
-				set(t, at(t, r, "components", "parameters", "ProjectId", "schema"), "maxLength", "64")
+				set(t, at(t, r, "components", "parameters", "ProjectId", "schema"), "maxLength", tightened)
 			},
 			wantErr: true,
-			want: []string{"error\t[request-parameter-max-length-decreased]", "the maxLength was decreased from `1024` to `64`",
+			want: []string{"error\t[request-parameter-max-length-decreased]", "the maxLength was decreased from `" + maxLen + "` to `" + tightened + "`",
 				"make breaking: 1 of the changes above (level error) break clients of the contract;"},
 		},
 	}

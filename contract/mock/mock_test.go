@@ -245,7 +245,12 @@ func TestSpecFile(t *testing.T) {
 	h := setup(t, nil)
 	taskID := param(t, h.v, "task_id")
 	oldMax := int64(*taskID.Schema.Value.Max)
-	newMax := 2*oldMax + 1 // exact as a float64, as kin-openapi reads it
+	// kin-openapi reads bounds as float64: widen halfway to 2^53, where
+	// the new maximum and one past it are still exact.
+	newMax := oldMax + (1<<53-oldMax)/2
+	if newMax <= oldMax {
+		t.Fatalf("task_id's maximum %d is too close to 2^53 to widen exactly", oldMax)
+	}
 	widened := specCopy(t, "maximum: "+strconv.FormatInt(oldMax, 10), "maximum: "+strconv.FormatInt(newMax, 10))
 	started := specCopy(t, withStartTask(t)...)
 	token := gen.WithToken(mock.DefaultToken)

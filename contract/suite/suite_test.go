@@ -301,7 +301,12 @@ func TestSpecChangeDrills(t *testing.T) {
 	v := setup(t, server{}).Validator
 	task, project := schema(t, v, "task_id"), schema(t, v, "project_id")
 	oldMax := int64(*task.Max)
-	newMax := 2*oldMax + 1 // exact as a float64, as kin-openapi reads it
+	// kin-openapi reads bounds as float64: widen halfway to 2^53, where
+	// the new maximum and one past it are still exact.
+	newMax := oldMax + (1<<53-oldMax)/2
+	if newMax <= oldMax {
+		t.Fatalf("task_id's maximum %d is too close to 2^53 to widen exactly", oldMax)
+	}
 	oldLen, newLen := int(*project.MaxLength), len(mock.DefaultProjectID)
 	op := stopTask(t, v)
 	tests := []struct {
