@@ -121,7 +121,12 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.v.maxBody))
+	var body []byte
+	var err error
+	if r.Body != http.NoBody { // the server's body of a request without one
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, m.v.maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	x, vs := m.v.ValidateRequest(r.Context(), r, body)
 	if err != nil && len(vs) == 0 {
 		vs = Violations{{Operation: x.Operation(), Direction: DirectionRequest, Kind: KindRequest, Reason: "the body cannot be read: " + err.Error()}}
@@ -133,7 +138,6 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.emit(r, rec.status, w.Header(), nil, vs)
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	bw := &bufferedWriter{header: w.Header().Clone()}
 	m.next.ServeHTTP(bw, r)
 	if bw.status == 0 {

@@ -31,10 +31,12 @@ func WithProxyCoverage(c *Coverage) ProxyOption {
 // NewUpstreamTransport is the proxy's default transport to its upstream:
 // it keeps up to idle connections open per host, so that concurrent
 // clients reuse connections instead of leaving one in TIME-WAIT per
-// exchange (http.DefaultTransport keeps 2), with timeouts on each step.
+// exchange (http.DefaultTransport keeps 2), with timeouts on each step. It
+// asks for no compression the client did not ask for, so that the client's
+// Accept-Encoding reaches the upstream unchanged.
 func NewUpstreamTransport(idle int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = idle, idle
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.DisableCompression = idle, idle, true
 	t.ResponseHeaderTimeout = 60 * time.Second
 	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	return t
@@ -70,6 +72,7 @@ func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption)
 		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
 		Transport:    NewTransport(v, p.base, WithReport(p.log), WithCoverage(p.cov)),
 		ErrorHandler: p.upstreamFailed,
+		BufferPool:   &bufferPool{sync.Pool{New: func() any { return make([]byte, 32<<10) }}},
 	}
 	return p, nil
 }
@@ -100,6 +103,13 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	}
 	p.v.WriteError(w, status, p.v.StatusCode(status), "the upstream gave no complete answer")
 }
+
+// bufferPool reuses the ReverseProxy's 32 KiB copy buffers, one per
+// request otherwise and then most of the proxy's garbage.
+type bufferPool struct{ sync.Pool }
+
+func (b *bufferPool) Get() []byte    { return b.Pool.Get().([]byte) }
+func (b *bufferPool) Put(buf []byte) { b.Pool.Put(buf) }
 
 func (p *Proxy) log(rec Record) {
 	p.mu.Lock()

@@ -229,6 +229,35 @@ func TestProxyRaisesNoFalseAlarm(t *testing.T) {
 	}
 }
 
+// The upstream sees the client's Accept-Encoding as the client sent it: the
+// proxy asks for no compression of its own.
+func TestProxyForwardsAcceptEncodingUnchanged(t *testing.T) {
+	h := setup(t)
+	m, err := mock.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan []string, 1)
+	up := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Values("Accept-Encoding")
+		m.Handler().ServeHTTP(w, r)
+	}))
+	srv, _ := proxyTo(t, up.URL)
+	// The test's client would ask for gzip itself; this one sends what the
+	// request says.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, enc := range []string{"", "br", "gzip, deflate"} {
+		req := request(t, http.MethodPost, srv.URL+h.path(mock.DefaultProjectID, strconv.FormatInt(mock.DefaultUnknownTaskID, 10)), token)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		do(t, client, req)
+		if got := strings.Join(<-seen, ", "); got != enc {
+			t.Errorf("client sent Accept-Encoding %q, the upstream got %q", enc, got)
+		}
+	}
+}
+
 // labelAll sends Content-Encoding enc with every answer of h, encoding
 // nothing.
 func labelAll(enc string, h http.Handler) http.Handler {

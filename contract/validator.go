@@ -192,10 +192,11 @@ func (x *Exchange) Operation() string {
 // matched no operation.
 func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body []byte) (*Exchange, Violations) {
 	x := &Exchange{v: v}
-	r := new(http.Request)
-	*r = *req
-	r = r.WithContext(ctx)
-	r.Body, r.ContentLength, r.GetBody = io.NopCloser(bytes.NewReader(body)), int64(len(body)), nil
+	r := req.WithContext(ctx) // a copy, which kin-openapi may change
+	r.Body, r.ContentLength, r.GetBody = http.NoBody, int64(len(body)), nil
+	if len(body) > 0 { // kin-openapi reads any other body, even an empty one
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	unrouted := func(k Kind, reason string) (*Exchange, Violations) {
 		x.input = &openapi3filter.RequestValidationInput{Request: r, Route: v.unrouted}
 		return x, Violations{{Direction: DirectionRequest, Kind: k, Reason: reason}}

@@ -110,6 +110,10 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 	m.handler = contract.Middleware(m.v, contract.WithStrictResponses())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// "." and ".." are project IDs the spec allows; ServeMux would
 		// redirect them away as path segments, so they reach it escaped.
+		if !strings.Contains(r.URL.EscapedPath(), "/.") {
+			h.ServeHTTP(w, r)
+			return
+		}
 		segs := strings.Split(r.URL.EscapedPath(), "/")
 		for i, s := range segs {
 			if s == "." || s == ".." {
