@@ -3,19 +3,17 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,11 +21,12 @@ import (
 	"github.com/oms-contract/stoptask/contract/mock"
 )
 
-// The load BenchmarkPeers puts on each peer.
+// The load BenchmarkPeers puts on each peer, with wrk (whole seconds).
 const (
-	peerClients  = 16                     // concurrent loopback clients, each on a kept-alive connection
-	peerWarmUp   = 500 * time.Millisecond // not counted: lets V8 compile Prism's hot paths
-	peerDuration = 4 * time.Second        // counted
+	peerClients  = 16              // concurrent loopback connections, kept alive
+	peerThreads  = 2               // wrk's threads, one per core of a 2-core machine
+	peerWarmUp   = 1 * time.Second // not counted: lets V8 compile Prism's hot paths
+	peerDuration = 4 * time.Second // counted
 )
 
 // prismBin is Prism, installed by npm ci from package-lock.json.
@@ -37,10 +36,14 @@ const prismBin = "../../../node_modules/.bin/prism"
 // requests/s of the mock (omscontract mock), omscontract proxy in front of
 // it, Stoplight Prism's validating proxy in front of the same mock, and
 // Prism's mock, with a plain httputil.ReverseProxy as the floor of any
-// proxy, each under the same load: peerClients clients sending the
-// same valid, authenticated StopTask on a pausing task, which the mock
-// refuses with 400 OMS.0066, so that its state never changes. It reports
-// the ratios and the upstream sockets each proxy left in TIME-WAIT. Run it
+// proxy, each under the same load from wrk, a separate process that leaves
+// the peers the CPU that an in-process load generator would take:
+// peerClients connections sending the same valid, authenticated StopTask on
+// a pausing task, which the mock refuses with 400 OMS.0066, so that its
+// state never changes. It reports the ratios and the upstream sockets each
+// proxy left in TIME-WAIT: wrk stops with requests in flight, whose upstream
+// connections a proxy may close (up to peerClients per wrk run), while a
+// proxy that did not pool would leave one per exchange, thousands. Run it
 // with `make perf`; it runs once whatever b.N is.
 func BenchmarkPeers(b *testing.B) {
 	prism, err := filepath.Abs(prismBin)
@@ -58,18 +61,18 @@ func BenchmarkPeers(b *testing.B) {
 	proxyURL, _ := serveCLI(b, "proxy", "--listen", "127.0.0.1:0", "--upstream", mockURL,
 		"--log", filepath.Join(b.TempDir(), "violations.jsonl"))
 	// The floor of any proxy: httputil.ReverseProxy with the same upstream
-	// transport, validating nothing.
+	// transport and reused copy buffers, validating nothing.
 	plain := httptest.NewServer(&httputil.ReverseProxy{
-		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(mustParse(b, mockURL)) },
-		Transport: contract.NewUpstreamTransport(64),
+		Rewrite:    func(pr *httputil.ProxyRequest) { pr.SetURL(mustParse(b, mockURL)) },
+		Transport:  contract.NewUpstreamTransport(64),
+		BufferPool: &bufferPool{sync.Pool{New: func() any { return make([]byte, 32<<10) }}},
 	})
 	b.Cleanup(plain.Close)
 	prismProxyURL := startPrism(b, prism, "proxy", spec, mockURL)
 	prismMockURL := startPrism(b, prism, "mock", spec)
 	mockPort := portOf(b, mockURL)
 
-	refused := func(status int) bool { return status == http.StatusBadRequest }
-	anything := func(status int) bool { return status > 0 && status < http.StatusInternalServerError }
+	refused, anything := "status == 400", "status < 500"
 	b.ResetTimer()
 	mockRate := load(b, mockURL, refused)
 	plainRate := load(b, plain.URL, refused)
@@ -112,54 +115,53 @@ func BenchmarkPeers(b *testing.B) {
 	}
 }
 
-// load sends StopTask from peerClients clients for peerWarmUp, then for
-// peerDuration, and returns the answers per second of the second period.
-// Every answer must be complete and its status ok.
-func load(b *testing.B, base string, ok func(status int) bool) float64 {
+// wrkScript is the Lua script wrk runs: StopTask with the mock's token, and
+// a tally of the answers whose status is not ok (a Lua expression of status),
+// which done prints.
+const wrkScript = `wrk.method = "POST"
+wrk.headers["X-Auth-Token"] = %q
+wrk.headers["Content-Type"] = "application/json"
+local threads = {}
+function setup(t) table.insert(threads, t) end
+function init() bad, last = 0, 0 end
+function response(status) if not (%s) then bad, last = bad + 1, status end end
+function done()
+  local n, last = 0, 0
+  for _, t in ipairs(threads) do
+    n = n + t:get("bad")
+    if t:get("bad") > 0 then last = t:get("last") end
+  end
+  io.write(string.format("not ok: %%d (status %%d)\n", n, last))
+end
+`
+
+// load runs wrk with peerClients connections on peerThreads threads against
+// base's StopTask for peerWarmUp, then for peerDuration, and returns the
+// Requests/sec of the second run. Every answer must be complete (no socket
+// error) and its status ok, a Lua expression of status.
+func load(b *testing.B, base, ok string) float64 {
 	b.Helper()
-	tr := &http.Transport{MaxIdleConnsPerHost: peerClients, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	target := stopTaskURL(base, mock.DefaultTaskID(mock.StatusPausing))
-	var failed atomic.Value
-	period := func(d time.Duration) float64 {
-		var n atomic.Int64
-		var wg sync.WaitGroup
-		start := time.Now()
-		deadline := start.Add(d)
-		for range peerClients {
-			wg.Go(func() {
-				for time.Now().Before(deadline) && failed.Load() == nil {
-					req, err := http.NewRequest(http.MethodPost, target, nil)
-					if err != nil {
-						failed.CompareAndSwap(nil, err)
-						return
-					}
-					req.Header.Set("X-Auth-Token", mock.DefaultToken)
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := client.Do(req)
-					if err == nil {
-						_, err = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-					if err == nil && !ok(resp.StatusCode) {
-						err = fmt.Errorf("answered %s", resp.Status)
-					}
-					if err != nil {
-						failed.CompareAndSwap(nil, err)
-						return
-					}
-					n.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		return float64(n.Load()) / time.Since(start).Seconds()
+	bin, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Fatalf("wrk, the load generator, is not installed: run `apt-get install wrk` (make perf does)")
 	}
-	period(peerWarmUp)
-	rate := period(peerDuration)
-	if err := failed.Load(); err != nil {
-		b.Fatalf("%s: %v", base, err)
+	script := filepath.Join(b.TempDir(), "stoptask.lua")
+	if err := os.WriteFile(script, fmt.Appendf(nil, wrkScript, mock.DefaultToken, ok), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	target := stopTaskURL(base, mock.DefaultTaskID(mock.StatusPausing))
+	rate := 0.0
+	for _, d := range []time.Duration{peerWarmUp, peerDuration} {
+		out, err := exec.Command(bin, fmt.Sprintf("-t%d", peerThreads), fmt.Sprintf("-c%d", peerClients),
+			fmt.Sprintf("-d%ds", int(d.Seconds())), "-s", script, target).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "not ok: 0 ") || strings.Contains(string(out), "Socket errors") {
+			b.Fatalf("wrk %s (%v):\n%s", base, err, out)
+		}
+		m := regexp.MustCompile(`Requests/sec:\s*([0-9.]+)`).FindSubmatch(out)
+		if m == nil {
+			b.Fatalf("wrk %s: no Requests/sec line:\n%s", base, out)
+		}
+		rate, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
 	return rate
 }
@@ -204,6 +206,13 @@ func startPrism(b *testing.B, bin string, args ...string) string {
 		}
 	}
 }
+
+// bufferPool reuses ReverseProxy's 32 KiB copy buffers, as omscontract
+// proxy does.
+type bufferPool struct{ sync.Pool }
+
+func (p *bufferPool) Get() []byte    { return p.Pool.Get().([]byte) }
+func (p *bufferPool) Put(buf []byte) { p.Pool.Put(buf) }
 
 func mustParse(b *testing.B, raw string) *url.URL {
 	b.Helper()
