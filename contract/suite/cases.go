@@ -184,11 +184,17 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 }
 
 // behaviourCases are StopTask's own layer: its state machine, against tasks
-// the caller named.
-func behaviourCases(cfg *Config) []Case {
+// the caller named. A spec without StopTask has none.
+func behaviourCases(v *contract.Validator, cfg *Config) []Case {
+	i := slices.IndexFunc(contract.Operations(v.Spec()), func(op contract.Operation) bool { return op.OperationID == "StopTask" })
+	if i < 0 {
+		return nil
+	}
+	op := contract.Operations(v.Spec())[i]
 	stop := func(name, rule string, id int64, expectation string, expect func(answer) bool) Case {
-		return Case{Name: "StopTask " + name, Operation: "StopTask", Rule: rule, Expectation: expectation, method: http.MethodPost,
-			path: []string{"v2", url.PathEscape(cfg.Params["project_id"]), "tasks", strconv.FormatInt(id, 10), "stop"}, expect: expect}
+		vals := map[string]string{"project_id": cfg.Params["project_id"], "task_id": strconv.FormatInt(id, 10)}
+		return Case{Name: "StopTask " + name, Operation: op.OperationID, Rule: rule, Expectation: expectation, method: op.Method,
+			path: fillPath(op.Path, vals), expect: expect}
 	}
 	code := func(status int, c string) func(answer) bool {
 		return func(a answer) bool { return a.status == status && a.code == c }

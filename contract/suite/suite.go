@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	client := &http.Client{Timeout: cfg.Timeout, Transport: contract.NewTransport(v, nil, opts...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	scrub := contract.NewScrubber(cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
-	cases := append(buildCases(v, &cfg), behaviourCases(&cfg)...)
+	cases := append(buildCases(v, &cfg), behaviourCases(v, &cfg)...)
 	report := &Report{Endpoint: contract.RedactURL(cfg.Endpoint), Spec: v.Spec().Info.Title + " " + v.Spec().Info.Version}
 	authenticated, refused := 0, 0
 	e := newExpectations(v)
