@@ -15,8 +15,9 @@ import (
 // codes, a run of exchanges exercised, and what it saw that the spec does
 // not document. It is safe for concurrent use.
 type Coverage struct {
-	mu     sync.Mutex
-	report CoverageReport
+	mu       sync.Mutex
+	report   CoverageReport
+	notFound string // the code of the gateway's documented 404
 }
 
 // CoverageReport is Coverage's JSON form.
@@ -56,7 +57,8 @@ type Undocumented struct {
 // NewCoverage lists v's operations, documented responses and the error
 // codes of their examples, all unseen.
 func NewCoverage(v *Validator) *Coverage {
-	c := &Coverage{report: CoverageReport{Operations: []OperationCoverage{}, Undocumented: []Undocumented{}}}
+	c := &Coverage{report: CoverageReport{Operations: []OperationCoverage{}, Undocumented: []Undocumented{}},
+		notFound: v.StatusCode(http.StatusNotFound)}
 	for _, op := range Operations(v.doc) {
 		oc := OperationCoverage{OperationID: op.OperationID}
 		for status, ref := range op.Responses.Map() {
@@ -85,6 +87,9 @@ func (c *Coverage) Add(x *Exchange, status int, h http.Header, body []byte) {
 	code := ""
 	if status >= 400 {
 		code = gen.DecodeError(status, h, body).Code
+	}
+	if x.Route() == nil && status == http.StatusNotFound && code == c.notFound {
+		return // no operation was asked for, and the answer is the documented "no such API"
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -164,3 +164,32 @@ func TestCoverageReportJSONShape(t *testing.T) {
 		t.Errorf("the 200 answer, which has no example, should list \"codes\":[]: %s", b)
 	}
 }
+
+// TestCoverageLeavesOutNoSuchAPI guards against listing the gateway's
+// documented answer to a request for no operation (a wrong method) as
+// undocumented; any other answer to such a request still is.
+func TestCoverageLeavesOutNoSuchAPI(t *testing.T) {
+	h := setup(t)
+	notFound := h.spec.statusCode(t, http.StatusNotFound)
+	tests := []struct {
+		name   string
+		answer canned
+		want   []contract.Undocumented
+	}{
+		{"404 with the documented code", errorAnswer(http.StatusNotFound, notFound), []contract.Undocumented{}},
+		{"404 with another code", errorAnswer(http.StatusNotFound, "X.404"), []contract.Undocumented{{Status: "404", Code: "X.404", Seen: 1}}},
+		{"200", canned{status: http.StatusOK, header: http.Header{"X-Request-Id": {"r"}}}, []contract.Undocumented{{Status: "200", Seen: 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := upstream(t, tt.answer)
+			cov := contract.NewCoverage(h.v)
+			client := &http.Client{Transport: contract.NewTransport(validatorFor(t, up.URL), nil,
+				contract.WithRecorder(&contract.Recorder{}), contract.WithCoverage(cov))}
+			do(t, client, request(t, http.MethodGet, up.URL+h.validPath(), token))
+			if diff := cmp.Diff(tt.want, cov.Report().Undocumented); diff != "" {
+				t.Errorf("undocumented (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
