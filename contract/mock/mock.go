@@ -104,8 +104,11 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 		x, _ := m.v.ValidateRequest(r.Context(), r, nil)
 		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+x.Operation()+" ("+r.Method+" "+r.URL.Path+")")
 	})
+	// A handler error would be a mock bug: the generated default answers it
+	// with a text/plain 500, which the strict middleware turns into the
+	// gateway's 502 and reports.
 	strict := gen.NewStrictHandlerWithOptions(m, []gen.StrictMiddlewareFunc{m.authorize},
-		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: m.v.ParamErrorHandler, ResponseErrorHandlerFunc: m.v.ParamErrorHandler})
+		gen.StrictHTTPServerOptions{RequestErrorHandlerFunc: m.v.ParamErrorHandler})
 	h := gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: m.v.ParamErrorHandler})
 	m.handler = contract.Middleware(m.v, contract.WithStrictResponses())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// "." and ".." are project IDs the spec allows; ServeMux would
