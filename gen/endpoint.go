@@ -13,11 +13,13 @@ import (
 // parts), since other characters could change the host the client talks
 // to; whether OMS runs in the region is for DNS to say.
 func RegionEndpoint(region string) (string, error) {
-	if !regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)+$`).MatchString(region) || len(region) > 63 {
+	if !regionID.MatchString(region) || len(region) > 63 {
 		return "", fmt.Errorf("oms: invalid region %q: want a region ID such as cn-north-4", region)
 	}
 	return "https://oms." + region + ".myhuaweicloud.com", nil
 }
+
+var regionID = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)+$`)
 
 // NewRegionClient returns a client for the OMS endpoint of region whose
 // http.Client gives up on a call after a minute (http.DefaultClient never

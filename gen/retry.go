@@ -13,13 +13,14 @@ import (
 // RetryingDoer is an opt-in HttpRequestDoer that resends a request only when
 // the server cannot have acted on it, because StopTask changes task state:
 //
-//   - HTTP 429 and 503: OMS or its gateway refused the call before acting;
+//   - an answer IsRetryable accepts (429, 503, 502 APIGW.0202): OMS or its
+//     gateway refused or could not forward the call;
 //   - a connection that was never established (a dial or proxy-connect
 //     error): the request was never written.
 //
 // Everything else comes back after one attempt: other 4xx cannot succeed
-// unchanged, and a 500, 502 or 504, or a connection lost after the request
-// was written, may follow a stop that was applied. A request whose body
+// unchanged, and a 500, 504, another 502, or a connection lost after the
+// request was written, may follow a stop that was applied. A request whose body
 // cannot be replayed (no GetBody) is sent once.
 //
 // Waits use capped exponential backoff with full jitter (uniform in
@@ -97,7 +98,7 @@ func retryable(resp *http.Response, err error) bool {
 		op, ok := errors.AsType[*net.OpError](err)
 		return ok && (op.Op == "dial" || op.Op == "proxyconnect")
 	}
-	return resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+	return IsRetryable(CheckResponse(resp))
 }
 
 // backoff returns the wait after the given attempt: Retry-After (seconds or
