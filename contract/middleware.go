@@ -133,9 +133,8 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(vs) > 0 {
 		status, code := m.v.answer(x, vs)
-		rec := &recordingWriter{ResponseWriter: w}
-		m.v.WriteError(rec, status, code, firstReason(vs, status))
-		m.emit(r, rec.status, w.Header(), nil, vs)
+		m.v.WriteError(w, status, code, firstReason(vs, status))
+		m.emit(r, status, w.Header(), nil, vs)
 		return
 	}
 	bw := &bufferedWriter{header: w.Header().Clone()}
@@ -194,13 +193,6 @@ func (m *middleware) emit(r *http.Request, status int, h http.Header, body []byt
 		m.report(newRecord(r, status, h, body, vs, m.v.requestID))
 	}
 }
-
-type recordingWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *recordingWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
 // bufferedWriter holds the handler's answer until it is validated.
 type bufferedWriter struct {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -487,5 +488,34 @@ func TestProxyReusesUpstreamConnections(t *testing.T) {
 	t.Logf("%d upstream connections for %d requests", dialled.Load(), n)
 	if got := dialled.Load(); got > 2*clients {
 		t.Errorf("%d upstream connections for %d requests from %d clients, want at most %d", got, n, clients, 2*clients)
+	}
+}
+
+// TestDecodedBodyIsBounded guards against a small compressed answer that
+// decodes to more than the validator reads: it is reported, not inflated.
+func TestDecodedBodyIsBounded(t *testing.T) {
+	h := setup(t)
+	const limit = 1 << 10
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Repeat([]byte(" "), 64*limit))
+	zw.Close()
+	if buf.Len() > limit {
+		t.Fatalf("the compressed body is %d bytes, over the limit: the test proves nothing", buf.Len())
+	}
+	up := upstream(t, canned{status: http.StatusOK, header: http.Header{"Content-Encoding": {"gzip"}, "X-Request-Id": {"r"}}, body: buf.String()})
+	rec := &contract.Recorder{}
+	v := validatorFor(t, up.URL, contract.WithMaxBodyBytes(limit))
+	req := request(t, http.MethodPost, up.URL+h.validPath(), token)
+	req.Header.Set("Accept-Encoding", "gzip")
+	do(t, &http.Client{Transport: contract.NewTransport(v, nil, contract.WithRecorder(rec))}, req)
+	var reasons []string
+	for _, r := range rec.Records() {
+		for _, vi := range r.Violations {
+			reasons = append(reasons, vi.Reason)
+		}
+	}
+	if want := fmt.Sprintf("the decoded body exceeds %d bytes and was not validated", limit); !slices.Contains(reasons, want) {
+		t.Errorf("violations %q, want %q", reasons, want)
 	}
 }

@@ -172,7 +172,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(b))
-		decoded, err := decodeBody(resp.Header, b)
+		decoded, err := decodeBody(resp.Header, b, t.v.maxBody)
 		if err != nil {
 			vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindResponse, Reason: err.Error()})
 		} else {
@@ -209,8 +209,9 @@ func (t *Transport) emit(req *http.Request, status int, h http.Header, body []by
 }
 
 // decodeBody undoes the answer's Content-Encoding, as the client reading it
-// will; an encoding it cannot undo is an error that says so.
-func decodeBody(h http.Header, body []byte) ([]byte, error) {
+// will, up to limit bytes (a small compressed body may decode to gigabytes);
+// an encoding it cannot undo is an error that says so.
+func decodeBody(h http.Header, body []byte, limit int64) ([]byte, error) {
 	var r io.Reader
 	var err error
 	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); enc {
@@ -224,10 +225,13 @@ func decodeBody(h http.Header, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("Content-Encoding %q cannot be decoded, so the body was not validated", enc)
 	}
 	if err == nil {
-		body, err = io.ReadAll(r)
+		body, err = io.ReadAll(io.LimitReader(r, limit+1))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the body is not valid %s: %v", h.Get("Content-Encoding"), err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("the decoded body exceeds %d bytes and was not validated", limit)
 	}
 	return body, nil
 }
