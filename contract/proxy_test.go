@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -492,30 +493,38 @@ func TestProxyReusesUpstreamConnections(t *testing.T) {
 }
 
 // TestDecodedBodyIsBounded guards against a small compressed answer that
-// decodes to more than the validator reads: it is reported, not inflated.
+// decodes to far more than the validator reads: it is reported, and not
+// inflated in memory.
 func TestDecodedBodyIsBounded(t *testing.T) {
 	h := setup(t)
-	const limit = 1 << 10
+	const inflated = 64 << 20
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(bytes.Repeat([]byte(" "), 64*limit))
+	zw.Write(make([]byte, inflated))
 	zw.Close()
-	if buf.Len() > limit {
+	v := validatorFor(t, "http://127.0.0.1") // for its limit
+	if int64(buf.Len()) > v.MaxBodyBytes() {
 		t.Fatalf("the compressed body is %d bytes, over the limit: the test proves nothing", buf.Len())
 	}
 	up := upstream(t, canned{status: http.StatusOK, header: http.Header{"Content-Encoding": {"gzip"}, "X-Request-Id": {"r"}}, body: buf.String()})
 	rec := &contract.Recorder{}
-	v := validatorFor(t, up.URL, contract.WithMaxBodyBytes(limit))
+	client := &http.Client{Transport: contract.NewTransport(validatorFor(t, up.URL), nil, contract.WithRecorder(rec))}
 	req := request(t, http.MethodPost, up.URL+h.validPath(), token)
 	req.Header.Set("Accept-Encoding", "gzip")
-	do(t, &http.Client{Transport: contract.NewTransport(v, nil, contract.WithRecorder(rec))}, req)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	do(t, client, req)
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > inflated/4 {
+		t.Errorf("validating the answer allocated %d MiB: the body was inflated past the limit", allocated>>20)
+	}
 	var reasons []string
 	for _, r := range rec.Records() {
 		for _, vi := range r.Violations {
 			reasons = append(reasons, vi.Reason)
 		}
 	}
-	if want := fmt.Sprintf("the decoded body exceeds %d bytes and was not validated", limit); !slices.Contains(reasons, want) {
+	if want := fmt.Sprintf("the decoded body exceeds %d bytes and was not validated", v.MaxBodyBytes()); !slices.Contains(reasons, want) {
 		t.Errorf("violations %q, want %q", reasons, want)
 	}
 }
