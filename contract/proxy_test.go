@@ -497,7 +497,7 @@ func TestProxyReusesUpstreamConnections(t *testing.T) {
 // inflated in memory.
 func TestDecodedBodyIsBounded(t *testing.T) {
 	h := setup(t)
-	const inflated = 64 << 20
+	const inflated = 32 << 20
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(make([]byte, inflated))
