@@ -2,9 +2,9 @@ package contract
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 
@@ -59,23 +59,15 @@ type Undocumented struct {
 func NewCoverage(v *Validator) *Coverage {
 	c := &Coverage{report: CoverageReport{Operations: []OperationCoverage{}, Undocumented: []Undocumented{}},
 		notFound: v.StatusCode(http.StatusNotFound)}
-	for _, op := range Operations(v.doc) {
+	for _, op := range v.ops {
 		oc := OperationCoverage{OperationID: op.OperationID}
-		for status, ref := range op.Responses.Map() {
+		for _, status := range slices.Sorted(maps.Keys(op.Codes)) {
 			rc := ResponseCoverage{Status: status, Codes: []CodeCoverage{}}
-			for _, mt := range ref.Value.Content {
-				for _, ex := range mt.Examples {
-					if m, ok := ex.Value.Value.(map[string]any); ok {
-						if code, ok := m["error_code"].(string); ok && !slices.ContainsFunc(rc.Codes, func(cc CodeCoverage) bool { return cc.Code == code }) {
-							rc.Codes = append(rc.Codes, CodeCoverage{Code: code})
-						}
-					}
-				}
+			for _, code := range op.Codes[status] {
+				rc.Codes = append(rc.Codes, CodeCoverage{Code: code})
 			}
-			sort.Slice(rc.Codes, func(i, j int) bool { return rc.Codes[i].Code < rc.Codes[j].Code })
 			oc.Responses = append(oc.Responses, rc)
 		}
-		sort.Slice(oc.Responses, func(i, j int) bool { return oc.Responses[i].Status < oc.Responses[j].Status })
 		c.report.Operations = append(c.report.Operations, oc)
 	}
 	return c

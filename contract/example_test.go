@@ -22,7 +22,7 @@ func ExampleValidator_ValidateRequest() {
 		return
 	}
 	var beyond int64
-	for _, p := range contract.Operations(v.Spec())[0].Params {
+	for _, p := range v.Operations()[0].Params {
 		if p.Name == "task_id" {
 			beyond = int64(*p.Schema.Value.Max) + 1
 		}

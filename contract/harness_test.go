@@ -69,7 +69,11 @@ func (f facts) exampleCodes(status string) []string {
 func readFacts(t testing.TB, doc *openapi3.T) facts {
 	t.Helper()
 	var f facts
-	for _, op := range contract.Operations(doc) {
+	v, err := contract.New(contract.WithSpec(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range v.Operations() {
 		if op.OperationID == "StopTask" {
 			f.op = op
 		}

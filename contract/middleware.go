@@ -36,7 +36,7 @@ func (v *Validator) WriteError(w http.ResponseWriter, status int, code, detail s
 	if h := v.requestID; h != "" && w.Header().Get(h) == "" {
 		w.Header().Set(h, newRequestID())
 	}
-	msg := v.Message(code)
+	msg := v.Message(status, code)
 	if detail != "" {
 		msg = strings.TrimSuffix(msg, ".") + ": " + detail
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -50,28 +52,50 @@ func ErrorCode(extensions map[string]any) string {
 	return s
 }
 
-// Operation is one operation of the spec, as the tools walk them.
+// Operation is one operation of the spec, compiled once with everything
+// the tools read of it.
 type Operation struct {
 	Path, Method string
 	*openapi3.Operation
 	// Params are the path item's and the operation's parameters, resolved.
 	Params []*openapi3.Parameter
+	// Code is the operation's x-oms-error-code: OMS's answer to a bad
+	// request that no parameter's code covers.
+	Code string
+	// Body is the schema of the JSON request body, nil when there is none;
+	// BodyExample its example.
+	Body         *openapi3.Schema
+	BodyRequired bool
+	BodyExample  any
+	// Success is the documented 2xx status.
+	Success int
+	// Codes are the error codes of each documented response's examples,
+	// by status ("400", "4XX", "default"), sorted.
+	Codes map[string][]string
+	// Secrets are the names of the body's members the spec marks as
+	// secrets (format: password), at any depth.
+	Secrets []string
 }
 
-// Operations lists the operations of doc in a stable order (path, then
-// method).
-func Operations(doc *openapi3.T) []Operation {
+// Param returns the operation's parameter named name, or nil.
+func (o Operation) Param(name string) *openapi3.Parameter {
+	for _, p := range o.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// compileOperations lists the operations of doc in a stable order (path,
+// then method).
+func compileOperations(doc *openapi3.T) []Operation {
 	var ops []Operation
 	for _, path := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(path)
-		methods := make([]string, 0, len(item.Operations()))
-		for m := range item.Operations() {
-			methods = append(methods, m)
-		}
-		sort.Strings(methods)
-		for _, m := range methods {
+		for _, m := range slices.Sorted(maps.Keys(item.Operations())) {
 			op := item.GetOperation(m)
-			o := Operation{Path: path, Method: m, Operation: op}
+			o := Operation{Path: path, Method: m, Operation: op, Code: ErrorCode(op.Extensions), Codes: map[string][]string{}}
 			for _, p := range item.Parameters {
 				if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
 					o.Params = append(o.Params, p.Value)
@@ -80,10 +104,52 @@ func Operations(doc *openapi3.T) []Operation {
 			for _, p := range op.Parameters {
 				o.Params = append(o.Params, p.Value)
 			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+					o.Body, o.BodyRequired, o.BodyExample = mt.Schema.Value, rb.Value.Required, mt.Example
+					o.Secrets = secretMembers(o.Body, nil, map[*openapi3.Schema]bool{})
+				}
+			}
+			for status, ref := range op.Responses.Map() {
+				if n, _ := strconv.Atoi(status); n >= 200 && n < 300 && o.Success == 0 {
+					o.Success = n
+				}
+				var codes []string
+				for _, mt := range ref.Value.Content {
+					for _, ex := range mt.Examples {
+						if m, ok := ex.Value.Value.(map[string]any); ok {
+							if c, ok := m["error_code"].(string); ok {
+								codes = append(codes, c)
+							}
+						}
+					}
+				}
+				slices.Sort(codes)
+				o.Codes[status] = slices.Compact(codes)
+			}
 			ops = append(ops, o)
 		}
 	}
 	return ops
+}
+
+// secretMembers lists the names of s's properties in format password.
+func secretMembers(s *openapi3.Schema, out []string, seen map[*openapi3.Schema]bool) []string {
+	if s == nil || seen[s] {
+		return out
+	}
+	seen[s] = true
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		p := s.Properties[name].Value
+		if p != nil && p.Format == "password" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+		out = secretMembers(p, out, seen)
+	}
+	if s.Items != nil {
+		out = secretMembers(s.Items.Value, out, seen)
+	}
+	return out
 }
 
 // Credential is what the spec says of one apiKey-in-header security scheme:
@@ -103,8 +169,9 @@ type Credential struct {
 type facts struct {
 	doc         *openapi3.T
 	credentials map[string]Credential // by scheme name
+	ops         []Operation
 	statusCodes map[int]string        // status → x-oms-error-code of its responses
-	messages    map[string]string     // error code → an example's error_msg
+	messages    map[string]string     // "status code" and "code" → an example's error_msg
 	requestID   string                // the header every response requires
 	notFound    *openapi3.ResponseRef // the answer to an unrouted request
 }
@@ -139,11 +206,11 @@ func compileFacts(doc *openapi3.T) (*facts, error) {
 	}
 	required := map[string]int{}
 	responses := 0
-	for _, op := range Operations(doc) {
+	f.ops = compileOperations(doc)
+	for _, op := range f.ops {
 		for status, ref := range op.Responses.Map() {
 			responses++
-			var code int
-			fmt.Sscan(status, &code)
+			code, _ := strconv.Atoi(status)
 			if c := ErrorCode(ref.Value.Extensions); c != "" && code != 0 {
 				f.statusCodes[code] = c
 			}
@@ -162,8 +229,10 @@ func compileFacts(doc *openapi3.T) (*facts, error) {
 						msg, _ := m["error_msg"].(string)
 						// The smallest message wins, so that the choice
 						// does not depend on map order.
-						if old, seen := f.messages[code]; code != "" && (!seen || msg < old) {
-							f.messages[code] = msg
+						for _, k := range []string{status + " " + code, code} {
+							if old, seen := f.messages[k]; code != "" && (!seen || msg < old) {
+								f.messages[k] = msg
+							}
 						}
 					}
 				}

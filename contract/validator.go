@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -155,8 +157,28 @@ func (v *Validator) RequestIDHeader() string { return v.requestID }
 // the code of the answers the gateway makes itself, e.g. 401 → APIGW.0301.
 func (v *Validator) StatusCode(status int) string { return v.statusCodes[status] }
 
-// Message is the error_msg of a documented example with code, or "".
-func (v *Validator) Message(code string) string { return v.messages[code] }
+// Message is the error_msg of a documented example of status with code
+// (APIGW.0201 reads "Backend unavailable." under 502 and "Backend
+// timeout." under 504), else of any example with code, else "".
+func (v *Validator) Message(status int, code string) string {
+	if m, ok := v.messages[strconv.Itoa(status)+" "+code]; ok {
+		return m
+	}
+	return v.messages[code]
+}
+
+// Operations lists the spec's operations, compiled once, in a stable order
+// (path, then method).
+func (v *Validator) Operations() []Operation { return v.ops }
+
+// Operation returns the operation with operationId id.
+func (v *Validator) Operation(id string) (Operation, bool) {
+	i := slices.IndexFunc(v.ops, func(o Operation) bool { return o.OperationID == id })
+	if i < 0 {
+		return Operation{}, false
+	}
+	return v.ops[i], true
+}
 
 // Credentials lists the spec's credential schemes by name.
 func (v *Validator) Credentials() map[string]Credential { return v.credentials }

@@ -13,17 +13,21 @@ import (
 	"unicode"
 )
 
-// Error codes a StopTask caller branches on, through the Is* predicates. A
-// test checks that each is an example error_code in openapi.yaml.
+// Error codes a caller branches on, through the Is* predicates. Every OMS.*
+// code comes with status 400. A test checks that each is an example
+// error_code in openapi.yaml.
 const (
-	CodeTaskNotFound              = "OMS.1009"   // no such task (sent with 400, not 404)
-	CodeNotMigrating              = "OMS.0066"   // not migrating, e.g. already paused
-	CodeAlreadyFinished           = "OMS.0070"   // finished: can no longer be paused
-	CodeAuthFailed                = "OMS.0068"   // OMS rejected the credentials
-	CodeInsufficientPermission    = "OMS.0072"   // valid credentials without oms:task:update
-	CodeGatewayAuthFailed         = "APIGW.0301" // the gateway rejected the token or signature
-	CodeGatewayAPINotFound        = "APIGW.0101" // no such API: wrong endpoint, path or method
-	CodeGatewayBackendUnavailable = "APIGW.0202" // the gateway could not reach OMS
+	CodeTaskNotFound           = "OMS.1009"   // no such task (sent with 400, not 404)
+	CodeNotMigrating           = "OMS.0066"   // StopTask: not migrating, e.g. already pausing or paused
+	CodeAlreadyFinished        = "OMS.0070"   // StopTask, StartTask: finished, can no longer be paused or started
+	CodeAlreadyStarted         = "OMS.0065"   // StartTask: the task has already started
+	CodeTaskInProgress         = "OMS.0063"   // DeleteTask: the task is running; pause it first
+	CodeParametersMissing      = "OMS.1004"   // StartTask: required keys missing
+	CodeAuthFailed             = "OMS.0068"   // OMS rejected the token
+	CodeInsufficientPermission = "OMS.0072"   // the credentials do not cover the project or action
+	CodeGatewayAuthFailed      = "APIGW.0301" // the gateway rejected the token or signature
+	CodeGatewayAPINotFound     = "APIGW.0101" // no such API: wrong endpoint, path or method
+	CodeGatewayBackend         = "APIGW.0201" // with 502 or 504: the gateway could not reach OMS, or OMS did not answer in time
 )
 
 // HeaderRequestID is the response header OMS and its gateway identify each
@@ -71,7 +75,7 @@ func (e *APIError) Error() string {
 // CheckResponse returns nil for a 2xx response, leaving it untouched, and
 // an *APIError from DecodeError for any other status. It reads at most
 // MaxErrorBodyBytes of an error body, closes it and leaves r.Body reading
-// the bytes read. A 3xx is an error too: StopTask documents only 200 (the
+// the bytes read. A 3xx is an error too: every operation documents only 200 (the
 // SDK counts every status below 400 as success).
 func CheckResponse(r *http.Response) error {
 	if r == nil {
@@ -89,22 +93,23 @@ func CheckResponse(r *http.Response) error {
 	return DecodeError(r.StatusCode, r.Header, body)
 }
 
-// CheckStopTaskResponse is CheckResponse for the result of
-// StopTaskWithResponse, which returns err == nil for every status,
-// answers outside the contract included (an HTML 502 from a proxy).
+// CheckResult is CheckResponse for the result of any XxxWithResponse
+// method, which returns err == nil for every status, answers outside the
+// contract included (an HTML 502 from a proxy): pass its HTTPResponse and
+// Body, as in CheckResult(r.HTTPResponse, r.Body).
 //
-// StopTaskWithResponse itself fails, with a JSON syntax error and no
-// response, when a documented error status carries a JSON content type but
-// a body that is not JSON; Client.StopTask with CheckResponse gives an
+// The XxxWithResponse methods themselves fail, with a JSON syntax error
+// and no response, when a documented status carries a JSON content type
+// but a body that is not JSON; Client's methods with CheckResponse give an
 // *APIError in every case.
-func CheckStopTaskResponse(r *StopTaskResponse) error {
-	if r == nil || r.HTTPResponse == nil {
-		return errors.New("oms: nil StopTask response")
+func CheckResult(r *http.Response, body []byte) error {
+	if r == nil {
+		return errors.New("oms: nil response")
 	}
-	if r.HTTPResponse.StatusCode >= 200 && r.HTTPResponse.StatusCode <= 299 {
+	if r.StatusCode >= 200 && r.StatusCode <= 299 {
 		return nil
 	}
-	return DecodeError(r.HTTPResponse.StatusCode, r.HTTPResponse.Header, r.Body[:min(len(r.Body), MaxErrorBodyBytes)])
+	return DecodeError(r.StatusCode, r.Header, body[:min(len(body), MaxErrorBodyBytes)])
 }
 
 // DecodeError builds the *APIError for an answer with the given status,
@@ -203,6 +208,18 @@ func IsNotMigrating(err error) bool {
 	return is(err, func(e *APIError) bool { return e.Code == CodeNotMigrating })
 }
 
+// IsAlreadyStarted reports whether err is OMS.0065: StartTask found the
+// task started already.
+func IsAlreadyStarted(err error) bool {
+	return is(err, func(e *APIError) bool { return e.Code == CodeAlreadyStarted })
+}
+
+// IsInProgress reports whether err is OMS.0063: DeleteTask found the task
+// running; pause it and wait until it is stopped (StopAndWait).
+func IsInProgress(err error) bool {
+	return is(err, func(e *APIError) bool { return e.Code == CodeTaskInProgress })
+}
+
 // IsAlreadyFinished reports whether err is OMS.0070: the task has finished.
 func IsAlreadyFinished(err error) bool {
 	return is(err, func(e *APIError) bool { return e.Code == CodeAlreadyFinished })
@@ -210,22 +227,23 @@ func IsAlreadyFinished(err error) bool {
 
 // IsUnauthorized reports whether the credentials themselves were rejected:
 // a 401, or APIGW.0301 or OMS.0068 under any status; not a permission the
-// credentials lack (403 OMS.0072).
+// credentials lack (400 OMS.0072, 403 APIGW.0302).
 func IsUnauthorized(err error) bool {
 	return is(err, func(e *APIError) bool {
 		return e.StatusCode == http.StatusUnauthorized || e.Code == CodeGatewayAuthFailed || e.Code == CodeAuthFailed
 	})
 }
 
-// IsRetryable reports whether the stop certainly was not applied and may be
-// sent again later, with backoff: 429 (throttled), 503 (unavailable), or
-// 502 APIGW.0202 (the gateway could not reach OMS). Not a 504 nor a 502
-// without that code (an HTML page from a proxy): OMS may have received the
-// stop, and the task may have moved on since, so check its status before
-// stopping it again.
+// IsRetryable reports whether the call may be sent again later, with
+// backoff: 429 (throttled), 503 (unavailable), or a 502 or 504 with
+// APIGW.0201 (the gateway could not reach OMS, or OMS did not answer it in
+// time). After a 504 OMS may have applied the call all the same: a retried
+// stop may then find the task pausing (OMS.0066, which StopAndWait takes as
+// done), a retried delete may find it gone (OMS.1009). A 502 or 504 without
+// that code (an HTML page from another proxy) is not retryable.
 func IsRetryable(err error) bool {
 	return is(err, func(e *APIError) bool {
 		return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable ||
-			e.StatusCode == http.StatusBadGateway && e.Code == CodeGatewayBackendUnavailable
+			(e.StatusCode == http.StatusBadGateway || e.StatusCode == http.StatusGatewayTimeout) && e.Code == CodeGatewayBackend
 	})
 }

@@ -196,21 +196,21 @@ func TestOffSpecAnswer(t *testing.T) {
 	if resp.JSON502 != nil {
 		t.Errorf("JSON502 = %+v, want nil for an HTML body", resp.JSON502)
 	}
-	err = gen.CheckStopTaskResponse(resp)
+	err = gen.CheckResult(resp.HTTPResponse, resp.Body)
 	want := &gen.APIError{StatusCode: 502, Message: "<html><body><h1>502 Bad Gateway</h1></body></html>", RequestID: "req-1"}
 	var got *gen.APIError
 	if !errors.As(err, &got) {
-		t.Fatalf("CheckStopTaskResponse = %v, want an *APIError", err)
+		t.Fatalf("CheckResult = %v, want an *APIError", err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if gen.IsRetryable(err) {
-		t.Error("IsRetryable: a 502 without APIGW.0202 may follow an applied stop")
+		t.Error("IsRetryable: a 502 without APIGW.0201 is not the gateway's")
 	}
 }
 
-func TestCheckStopTaskResponse(t *testing.T) {
+func TestCheckResult(t *testing.T) {
 	tests := []struct {
 		name   string
 		status int
@@ -234,7 +234,7 @@ func TestCheckStopTaskResponse(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got *gen.APIError
-			if err := gen.CheckStopTaskResponse(resp); err != nil && !errors.As(err, &got) {
+			if err := gen.CheckResult(resp.HTTPResponse, resp.Body); err != nil && !errors.As(err, &got) {
 				t.Fatalf("error %v is not an *APIError", err)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -242,8 +242,8 @@ func TestCheckStopTaskResponse(t *testing.T) {
 			}
 		})
 	}
-	if err := gen.CheckStopTaskResponse(nil); err == nil {
-		t.Error("CheckStopTaskResponse(nil) = nil")
+	if err := gen.CheckResult(nil, nil); err == nil {
+		t.Error("CheckResult(nil, nil) = nil")
 	}
 	if err := gen.CheckResponse(nil); err == nil {
 		t.Error("CheckResponse(nil) = nil")
@@ -251,7 +251,9 @@ func TestCheckStopTaskResponse(t *testing.T) {
 }
 
 func TestPredicates(t *testing.T) {
-	type verdicts struct{ NotFound, NoSuchAPI, NotMigrating, AlreadyFinished, Unauthorized, Retryable bool }
+	type verdicts struct {
+		NotFound, NoSuchAPI, NotMigrating, AlreadyFinished, AlreadyStarted, InProgress, Unauthorized, Retryable bool
+	}
 	apiErr := func(status int, code string) error { return &gen.APIError{StatusCode: status, Code: code} }
 	tests := []struct {
 		name string
@@ -269,20 +271,26 @@ func TestPredicates(t *testing.T) {
 		{name: "400 OMS.0070", err: apiErr(400, gen.CodeAlreadyFinished), want: verdicts{AlreadyFinished: true}},
 		{name: "401 without a code", err: apiErr(401, ""), want: verdicts{Unauthorized: true}},
 		{name: "401 APIGW.0301", err: apiErr(401, gen.CodeGatewayAuthFailed), want: verdicts{Unauthorized: true}},
-		{name: "403 OMS.0068", err: apiErr(403, gen.CodeAuthFailed), want: verdicts{Unauthorized: true}},
-		{name: "403 OMS.0072 is a permission, not bad credentials", err: apiErr(403, gen.CodeInsufficientPermission)},
+		{name: "400 OMS.0065", err: apiErr(400, gen.CodeAlreadyStarted), want: verdicts{AlreadyStarted: true}},
+		{name: "400 OMS.0063", err: apiErr(400, gen.CodeTaskInProgress), want: verdicts{InProgress: true}},
+		{name: "400 OMS.0068", err: apiErr(400, gen.CodeAuthFailed), want: verdicts{Unauthorized: true}},
+		{name: "400 OMS.0072 is a permission, not bad credentials", err: apiErr(400, gen.CodeInsufficientPermission)},
+		{name: "403 APIGW.0302 is a permission, not bad credentials", err: apiErr(403, "APIGW.0302")},
 		{name: "429", err: apiErr(429, "APIGW.0308"), want: verdicts{Retryable: true}},
-		{name: "503", err: apiErr(503, ""), want: verdicts{Retryable: true}},
-		{name: "502 APIGW.0202", err: apiErr(502, gen.CodeGatewayBackendUnavailable), want: verdicts{Retryable: true}},
+		{name: "503", err: apiErr(503, "APIGW.0613"), want: verdicts{Retryable: true}},
+		{name: "502 APIGW.0201", err: apiErr(502, gen.CodeGatewayBackend), want: verdicts{Retryable: true}},
+		{name: "504 APIGW.0201", err: apiErr(504, gen.CodeGatewayBackend), want: verdicts{Retryable: true}},
 		{name: "502 without a code", err: apiErr(502, "")},
-		{name: "504 APIGW.0203: the stop may have been applied", err: apiErr(504, "APIGW.0203")},
-		{name: "500", err: apiErr(500, "APIGW.0103")},
+		{name: "504 without a code", err: apiErr(504, "")},
+		{name: "502 with a code no source has", err: apiErr(502, "APIGW.0202")},
+		{name: "500", err: apiErr(500, "APIGW.0601")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := verdicts{
 				NotFound: gen.IsNotFound(tc.err), NoSuchAPI: gen.IsNoSuchAPI(tc.err), NotMigrating: gen.IsNotMigrating(tc.err),
-				AlreadyFinished: gen.IsAlreadyFinished(tc.err), Unauthorized: gen.IsUnauthorized(tc.err), Retryable: gen.IsRetryable(tc.err),
+				AlreadyFinished: gen.IsAlreadyFinished(tc.err), AlreadyStarted: gen.IsAlreadyStarted(tc.err), InProgress: gen.IsInProgress(tc.err),
+				Unauthorized: gen.IsUnauthorized(tc.err), Retryable: gen.IsRetryable(tc.err),
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -296,13 +304,16 @@ func TestPredicates(t *testing.T) {
 func TestCodesAreSpecExamples(t *testing.T) {
 	doc := loadSpec(t)
 	examples := map[string]bool{}
+	for _, ex := range doc.Components.Examples {
+		if m, ok := ex.Value.Value.(map[string]any); ok {
+			examples[m["error_code"].(string)] = true
+		}
+	}
 	for _, resp := range doc.Components.Responses {
 		for _, media := range resp.Value.Content {
 			for _, ex := range media.Examples {
 				if m, ok := ex.Value.Value.(map[string]any); ok {
-					if code, ok := m["error_code"].(string); ok {
-						examples[code] = true
-					}
+					examples[m["error_code"].(string)] = true
 				}
 			}
 		}
@@ -315,7 +326,8 @@ func TestCodesAreSpecExamples(t *testing.T) {
 		"CodeAlreadyFinished": gen.CodeAlreadyFinished, "CodeAuthFailed": gen.CodeAuthFailed,
 		"CodeInsufficientPermission": gen.CodeInsufficientPermission,
 		"CodeGatewayAuthFailed":      gen.CodeGatewayAuthFailed, "CodeGatewayAPINotFound": gen.CodeGatewayAPINotFound,
-		"CodeGatewayBackendUnavailable": gen.CodeGatewayBackendUnavailable,
+		"CodeGatewayBackend": gen.CodeGatewayBackend, "CodeAlreadyStarted": gen.CodeAlreadyStarted,
+		"CodeTaskInProgress": gen.CodeTaskInProgress, "CodeParametersMissing": gen.CodeParametersMissing,
 	} {
 		if !examples[code] {
 			t.Errorf("%s = %q is not an example error_code in openapi.yaml", name, code)
@@ -365,7 +377,7 @@ func FuzzDecodeError(f *testing.F) {
 	})
 }
 
-// TestBrokenJSONErrorBody pins what CheckStopTaskResponse's doc says: a
+// TestBrokenJSONErrorBody pins what CheckResult's doc says: a
 // documented error status with a JSON content type and a body that is not
 // JSON makes StopTaskWithResponse fail, while Client.StopTask and
 // CheckResponse still give an *APIError.

@@ -28,8 +28,8 @@ func omsAnswering(status int, code, msg string) *httptest.Server {
 
 // Stopping a task that is already paused: OMS answers 400 OMS.0066, which
 // callers usually treat as success.
-func ExampleCheckStopTaskResponse() {
-	srv := omsAnswering(http.StatusBadRequest, "OMS.0066", "Failed to pause the task because it is not in the migrating state.")
+func ExampleCheckResult() {
+	srv := omsAnswering(http.StatusBadRequest, "OMS.0066", "Failed to pause the task. The task is not in progress.")
 	defer srv.Close()
 
 	client, err := gen.NewClientWithResponses(srv.URL, gen.WithRequestEditorFn(gen.WithToken("token")))
@@ -39,7 +39,7 @@ func ExampleCheckStopTaskResponse() {
 	}
 	resp, err := client.StopTaskWithResponse(context.Background(), "2c0689c860ad4728a497c91ec0844383", 191297407830872)
 	if err == nil {
-		err = gen.CheckStopTaskResponse(resp) // nil for 2xx, *gen.APIError otherwise
+		err = gen.CheckResult(resp.HTTPResponse, resp.Body) // nil for 2xx, *gen.APIError otherwise
 	}
 	switch {
 	case gen.IsNotMigrating(err):
@@ -56,7 +56,7 @@ func ExampleCheckStopTaskResponse() {
 		fmt.Println("quote to support:", apiErr.RequestID)
 	}
 	// Output:
-	// already stopped: oms: 400 OMS.0066: Failed to pause the task because it is not in the migrating state. (request id 6b1a2c8d4e0f4a3b9c7d5e1f2a3b4c5d)
+	// already stopped: oms: 400 OMS.0066: Failed to pause the task. The task is not in progress. (request id 6b1a2c8d4e0f4a3b9c7d5e1f2a3b4c5d)
 	// quote to support: 6b1a2c8d4e0f4a3b9c7d5e1f2a3b4c5d
 }
 

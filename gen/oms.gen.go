@@ -18,8 +18,84 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for StartTaskReqDstCryptoType.
+const (
+	StartTaskReqDstCryptoTypeDEFAULT StartTaskReqDstCryptoType = "DEFAULT"
+	StartTaskReqDstCryptoTypeKMS     StartTaskReqDstCryptoType = "KMS"
+)
+
+// Valid indicates whether the value is a known member of the StartTaskReqDstCryptoType enum.
+func (e StartTaskReqDstCryptoType) Valid() bool {
+	switch e {
+	case StartTaskReqDstCryptoTypeDEFAULT:
+		return true
+	case StartTaskReqDstCryptoTypeKMS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StartTaskReqSourceCdnCryptoType.
+const (
+	StartTaskReqSourceCdnCryptoTypeDEFAULT StartTaskReqSourceCdnCryptoType = "DEFAULT"
+	StartTaskReqSourceCdnCryptoTypeKMS     StartTaskReqSourceCdnCryptoType = "KMS"
+)
+
+// Valid indicates whether the value is a known member of the StartTaskReqSourceCdnCryptoType enum.
+func (e StartTaskReqSourceCdnCryptoType) Valid() bool {
+	switch e {
+	case StartTaskReqSourceCdnCryptoTypeDEFAULT:
+		return true
+	case StartTaskReqSourceCdnCryptoTypeKMS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StartTaskReqSrcCryptoType.
+const (
+	StartTaskReqSrcCryptoTypeDEFAULT StartTaskReqSrcCryptoType = "DEFAULT"
+	StartTaskReqSrcCryptoTypeKMS     StartTaskReqSrcCryptoType = "KMS"
+)
+
+// Valid indicates whether the value is a known member of the StartTaskReqSrcCryptoType enum.
+func (e StartTaskReqSrcCryptoType) Valid() bool {
+	switch e {
+	case StartTaskReqSrcCryptoTypeDEFAULT:
+		return true
+	case StartTaskReqSrcCryptoTypeKMS:
+		return true
+	default:
+		return false
+	}
+}
+
+// BandwidthPolicy One traffic limit (表3; SDK `BandwidthPolicyDto`).
+type BandwidthPolicy struct {
+	// End End of the period, `hh:mm`, inclusive.
+	End string `json:"end"`
+
+	// MaxBandwidth Bytes per second, 1 MB/s to 200 MB/s.
+	MaxBandwidth int64 `json:"max_bandwidth"`
+
+	// Start Start of the period, `hh:mm`, inclusive.
+	Start string `json:"start"`
+}
+
+// DstNode The destination (表4; SDK `DstNodeResp`).
+type DstNode struct {
+	Bucket *string `json:"bucket,omitempty"`
+	Region *string `json:"region,omitempty"`
+
+	// SavePrefix Prefix added to object keys at the destination (SDK only).
+	SavePrefix *string `json:"save_prefix,omitempty"`
+}
+
 // Error The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type Error struct {
 	// ErrorCode Error code, `OMS.xxxx` from OMS or `APIGW.xxxx` from the API gateway.
 	//
@@ -28,8 +104,265 @@ type Error struct {
 
 	// ErrorMsg Human-readable error message.
 	//
-	// Example: The task is not in the migrating state and cannot be paused.
+	// Example: Failed to pause the task. The task is not in progress.
 	ErrorMsg string `json:"error_msg"`
+}
+
+// ErrorReason Why the task failed (表5; SDK `ErrorReasonResp`); `null` while it has not (示例2, 示例3).
+type ErrorReason struct {
+	// ErrorCode A failure code of 迁移失败原因, such as `TRF.0001`.
+	ErrorCode *string `json:"error_code,omitempty"`
+	ErrorMsg  *string `json:"error_msg,omitempty"`
+}
+
+// FailedObjectRecord The result of recording the failed objects (表6; SDK `FailedObjectRecordDto`); each member may be `null` (示例2, 示例3).
+type FailedObjectRecord struct {
+	// ErrorCode Error code, if uploading the list failed.
+	ErrorCode *string `json:"error_code,omitempty"`
+
+	// ListFileKey Path of the list of failed objects.
+	ListFileKey *string `json:"list_file_key,omitempty"`
+
+	// Result Whether the failed objects can be migrated again.
+	Result *bool `json:"result,omitempty"`
+}
+
+// ListFile The list file of a `list` or `url_list` task (表8; SDK `ListFile`); `null` for other tasks (示例2, 示例3).
+type ListFile struct {
+	// ListFileKey Object name of the list file.
+	ListFileKey string `json:"list_file_key"`
+
+	// ListFileNum Number of list files, as a string (SDK only).
+	ListFileNum *string `json:"list_file_num,omitempty"`
+
+	// ObsBucket OBS bucket that holds the list file.
+	ObsBucket string `json:"obs_bucket"`
+}
+
+// SmnInfo The result of the SMN notification (表9; SDK `SmnInfo`), once the task has ended; `null` otherwise.
+type SmnInfo struct {
+	NotifyErrorMessage *string `json:"notify_error_message,omitempty"`
+	NotifyResult       *bool   `json:"notify_result,omitempty"`
+	TopicName          *string `json:"topic_name,omitempty"`
+}
+
+// SourceCdn The CDN source, when CDN migration is on (表10; SDK `SourceCdnResp`); `null` otherwise.
+type SourceCdn struct {
+	// AuthenticationType `NONE`, `QINIU_PRIVATE_AUTHENTICATION`, `ALIYUN_OSS_A`, `ALIYUN_OSS_B`, `ALIYUN_OSS_C`, `KSYUN_PRIVATE_AUTHENTICATION`, `AZURE_SAS_TOKEN`, and (SDK) `TENCENT_COS_A` to `TENCENT_COS_D`. Other values are tolerated.
+	AuthenticationType *string `json:"authentication_type,omitempty"`
+	Domain             string  `json:"domain"`
+
+	// Protocol `http` or `https`. Other values are tolerated.
+	Protocol string `json:"protocol"`
+}
+
+// SrcNode The source (表7; SDK `SrcNodeResp`).
+type SrcNode struct {
+	// AppId Returned when the source is Tencent.
+	AppId  *string `json:"app_id,omitempty"`
+	Bucket *string `json:"bucket,omitempty"`
+
+	// CloudType `AWS`, `Azure`, `Aliyun` (the default), `Tencent`, `HuaweiCloud`, `QingCloud`, `KingsoftCloud`, `Baidu`, `Qiniu`, `URLSource`, `UCloud`, and `Google` (SDK). Other values are tolerated.
+	CloudType *string `json:"cloud_type,omitempty"`
+
+	// ListFile The list file of a `list` or `url_list` task (表8; SDK `ListFile`); `null` for other tasks (示例2, 示例3).
+	ListFile *ListFile `json:"list_file,omitempty"`
+
+	// ObjectKey Object names (task type `object`) or prefixes (task type `prefix`).
+	ObjectKey *[]string `json:"object_key,omitempty"`
+	Region    *string   `json:"region,omitempty"`
+}
+
+// StartTaskReq The credentials and options of a start (启动迁移任务 表2; SDK
+// `StartTaskReq`). `dst_ak` and `dst_sk` are required; `src_ak` and
+// `src_sk` are needed for every task type but `url_list`. Members in
+// `format: password` are secrets: tools never log, store or echo them.
+type StartTaskReq struct {
+	// ConnectionString Connection string for Azure Blob authentication (SDK only).
+	ConnectionString *string `json:"connection_string,omitempty"`
+
+	// DstAk The destination's access key (AK).
+	DstAk string `json:"dst_ak"`
+
+	// DstCryptoType The destination's encryption (SDK only).
+	DstCryptoType *StartTaskReqDstCryptoType `json:"dst_crypto_type,omitempty"`
+
+	// DstKmsKeyId The destination's KMS key ID, 36 characters (SDK only).
+	DstKmsKeyId *string `json:"dst_kms_key_id,omitempty"`
+
+	// DstSecurityToken The destination's temporary security token (SDK only).
+	DstSecurityToken *string `json:"dst_security_token,omitempty"`
+
+	// DstSk The destination's secret key (SK).
+	DstSk string `json:"dst_sk"`
+
+	// JsonAuthFile Google Cloud Storage authentication (SDK only).
+	JsonAuthFile *string `json:"json_auth_file,omitempty"`
+
+	// MigrateFailedObject `true` migrates only the objects that failed; absent or `false` migrates everything.
+	MigrateFailedObject *bool `json:"migrate_failed_object,omitempty"`
+
+	// SourceCdnAuthenticationKey The CDN authentication key (CDN鉴权秘钥); `OMS.1032` when a CDN task needs it.
+	SourceCdnAuthenticationKey *string `json:"source_cdn_authentication_key,omitempty"`
+
+	// SourceCdnCryptoType The CDN key's encryption (SDK only).
+	SourceCdnCryptoType *StartTaskReqSourceCdnCryptoType `json:"source_cdn_crypto_type,omitempty"`
+
+	// SourceCdnKmsKeyId The CDN key's KMS key ID, 36 characters (SDK only).
+	SourceCdnKmsKeyId *string `json:"source_cdn_kms_key_id,omitempty"`
+
+	// SrcAk The source's access key (AK).
+	SrcAk *string `json:"src_ak,omitempty"`
+
+	// SrcCryptoType The source's encryption (SDK only); `DEFAULT` by default.
+	SrcCryptoType *StartTaskReqSrcCryptoType `json:"src_crypto_type,omitempty"`
+
+	// SrcKmsKeyId The source's KMS key ID, 36 characters (SDK only).
+	SrcKmsKeyId *string `json:"src_kms_key_id,omitempty"`
+
+	// SrcSecurityToken The source's temporary security token (SDK only).
+	SrcSecurityToken *string `json:"src_security_token,omitempty"`
+
+	// SrcSk The source's secret key (SK).
+	SrcSk *string `json:"src_sk,omitempty"`
+}
+
+// StartTaskReqDstCryptoType The destination's encryption (SDK only).
+type StartTaskReqDstCryptoType string
+
+// StartTaskReqSourceCdnCryptoType The CDN key's encryption (SDK only).
+type StartTaskReqSourceCdnCryptoType string
+
+// StartTaskReqSrcCryptoType The source's encryption (SDK only); `DEFAULT` by default.
+type StartTaskReqSrcCryptoType string
+
+// Task A migration task as ShowTask returns it (查询指定ID的任务详情 表2; SDK
+// `ShowTaskResponse`). Every member is optional, as in the SDK; members
+// not named here are tolerated, so that what the service adds later
+// does not break a client. Members the docs do not list come from the
+// SDK, and `enable_kms` from the docs only.
+type Task struct {
+	// BandwidthPolicy Traffic limits, at most 5 rules per task.
+	BandwidthPolicy *[]BandwidthPolicy `json:"bandwidth_policy,omitempty"`
+
+	// CompleteSize Bytes migrated so far.
+	CompleteSize *int64 `json:"complete_size,omitempty"`
+
+	// ConsistencyCheck SDK only: `size_last_modified` (the default), `crc64`, `no_check`. Other values are tolerated.
+	ConsistencyCheck *string `json:"consistency_check,omitempty"`
+
+	// Description The task's description, `""` when not set.
+	Description *string `json:"description,omitempty"`
+
+	// DstNode The destination (表4; SDK `DstNodeResp`).
+	DstNode *DstNode `json:"dst_node,omitempty"`
+
+	// DstStoragePolicy SDK only: `STANDARD` (the default), `IA`, `ARCHIVE`, `DEEP_ARCHIVE`, `SRC_STORAGE_MAPPING`. Other values are tolerated.
+	DstStoragePolicy *string `json:"dst_storage_policy,omitempty"`
+
+	// EnableFailedObjectRecording Whether failed objects are recorded at the destination.
+	EnableFailedObjectRecording *bool `json:"enable_failed_object_recording,omitempty"`
+
+	// EnableKms Whether KMS encryption is on (docs only; the SDK drops it).
+	EnableKms *bool `json:"enable_kms,omitempty"`
+
+	// EnableMetadataMigration Whether metadata is migrated (SDK only; default false).
+	EnableMetadataMigration *bool `json:"enable_metadata_migration,omitempty"`
+
+	// EnableRequesterPays Whether the requester pays (SDK only).
+	EnableRequesterPays *bool `json:"enable_requester_pays,omitempty"`
+
+	// EnableRestore Whether archived objects are restored before they are migrated.
+	EnableRestore *bool `json:"enable_restore,omitempty"`
+
+	// ErrorReason Why the task failed (表5; SDK `ErrorReasonResp`); `null` while it has not (示例2, 示例3).
+	ErrorReason *ErrorReason `json:"error_reason,omitempty"`
+
+	// FailedNum Objects that failed.
+	FailedNum *int64 `json:"failed_num,omitempty"`
+
+	// FailedObjectRecord The result of recording the failed objects (表6; SDK `FailedObjectRecordDto`); each member may be `null` (示例2, 示例3).
+	FailedObjectRecord *FailedObjectRecord `json:"failed_object_record,omitempty"`
+
+	// GroupId ID of the task group that created the task, `""` if none.
+	GroupId *string `json:"group_id,omitempty"`
+
+	// GroupType Task kind (SDK only): `NORMAL_TASK`, `SYNC_TASK`, `GROUP_TASK`; other values are tolerated.
+	GroupType *string `json:"group_type,omitempty"`
+
+	// Id Task ID.
+	Id *int64 `json:"id,omitempty"`
+
+	// IsQueryOver Whether the scan of the source's objects has finished.
+	IsQueryOver *bool `json:"is_query_over,omitempty"`
+
+	// LeftTime Time left, in milliseconds.
+	LeftTime *int64 `json:"left_time,omitempty"`
+
+	// MigrateSince Only objects modified after this time (milliseconds since the epoch) are migrated; 0 when not set.
+	MigrateSince *int64 `json:"migrate_since,omitempty"`
+
+	// MigrateSpeed Bytes per second.
+	MigrateSpeed *int64 `json:"migrate_speed,omitempty"`
+
+	// Name Task name.
+	Name *string `json:"name,omitempty"`
+
+	// ObjectOverwriteMode SDK only: `NO_OVERWRITE`, `SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE` (the default), `CRC64_COMPARISON_OVERWRITE`, `FULL_OVERWRITE`. Other values are tolerated.
+	ObjectOverwriteMode *string `json:"object_overwrite_mode,omitempty"`
+
+	// ObsSystem SDK only: `BUCKET`, `PFS`. Other values are tolerated.
+	ObsSystem *string `json:"obs_system,omitempty"`
+
+	// Progress Progress, 0.522 for 52.2 %, 1 when done.
+	Progress *float64 `json:"progress,omitempty"`
+
+	// RealSize Bytes actually migrated; skipped objects are not counted.
+	RealSize *int64 `json:"real_size,omitempty"`
+
+	// SkipRecordErrorReason Error code of recording the skipped objects, empty on success (SDK only).
+	SkipRecordErrorReason *string `json:"skip_record_error_reason,omitempty"`
+
+	// SkippedNum Objects skipped (older than `migrate_since`, or already at the destination).
+	SkippedNum *int64 `json:"skipped_num,omitempty"`
+
+	// SmnInfo The result of the SMN notification (表9; SDK `SmnInfo`), once the task has ended; `null` otherwise.
+	SmnInfo *SmnInfo `json:"smn_info,omitempty"`
+
+	// SourceCdn The CDN source, when CDN migration is on (表10; SDK `SourceCdnResp`); `null` otherwise.
+	SourceCdn *SourceCdn `json:"source_cdn,omitempty"`
+
+	// SrcNode The source (表7; SDK `SrcNodeResp`).
+	SrcNode *SrcNode `json:"src_node,omitempty"`
+
+	// StartTime Start time, Unix milliseconds.
+	StartTime *int64 `json:"start_time,omitempty"`
+
+	// Status `1` waiting to be scheduled (等待调度), `2` migrating (正在执行),
+	// `3` stopped (停止, paused), `4` failed, `5` succeeded; the SDK adds
+	// `6` retrying and `7` pausing. Other values are tolerated.
+	Status *int32 `json:"status,omitempty"`
+
+	// SuccessRecordErrorReason Error code of recording the succeeded objects, empty on success (SDK only).
+	SuccessRecordErrorReason *string `json:"success_record_error_reason,omitempty"`
+
+	// SuccessfulNum Objects migrated.
+	SuccessfulNum *int64 `json:"successful_num,omitempty"`
+
+	// TaskPriority SDK only: `HIGH`, `MEDIUM`, `LOW`. Other values are tolerated.
+	TaskPriority *string `json:"task_priority,omitempty"`
+
+	// TaskType `list` (object list), `object` (files or folders), `prefix` (object prefix), `url_list` (URL list); empty means `object`. Other values are tolerated.
+	TaskType *string `json:"task_type,omitempty"`
+
+	// TotalNum Objects in total.
+	TotalNum *int64 `json:"total_num,omitempty"`
+
+	// TotalSize Bytes in total.
+	TotalSize *int64 `json:"total_size,omitempty"`
+
+	// TotalTime Total time, in milliseconds.
+	TotalTime *int64 `json:"total_time,omitempty"`
 }
 
 // ProjectId defines model for ProjectId.
@@ -39,44 +372,57 @@ type ProjectId = string
 type TaskId = int64
 
 // BadGateway The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type BadGateway = Error
 
-// BadRequest The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
-type BadRequest = Error
-
 // Forbidden The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type Forbidden = Error
 
 // GatewayTimeout The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type GatewayTimeout = Error
 
 // InternalServerError The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type InternalServerError = Error
 
 // NotFound The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type NotFound = Error
 
+// RequestTooLarge The error body of every OMS and API gateway error. Members beyond
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
+type RequestTooLarge = Error
+
 // ServiceUnavailable The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type ServiceUnavailable = Error
 
 // TooManyRequests The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type TooManyRequests = Error
 
 // URITooLong The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type URITooLong = Error
 
 // Unauthorized The error body of every OMS and API gateway error. Members beyond
-// these two may appear and must be tolerated.
+// these two (the gateway often adds `request_id`) may appear and must
+// be tolerated.
 type Unauthorized = Error
+
+// StartTaskJSONRequestBody defines body for StartTask for application/json ContentType.
+type StartTaskJSONRequestBody = StartTaskReq
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -152,20 +498,193 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// DeleteTask Delete a migration task (删除迁移任务)
+	//
+	// Deletes a task that is not running. A running or pausing task is
+	// refused with `OMS.0063`: pause it first and wait until ShowTask
+	// reports `status` `3` (示例3). After a delete every operation on the
+	// task answers `OMS.1009`. The request has no body; the official SDK
+	// and the docs' example still send `Content-Type: application/json`.
+	//
+	// Source: OMS API reference 删除迁移任务 (约束: 正在运行的任务不允许删除) and
+	// SDK `DeleteTask`.
+	//
+	// Corresponds with DELETE /v2/{project_id}/tasks/{task_id} (the `DeleteTask` operationId).
+	DeleteTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowTask Show a migration task (查询指定ID的任务详情)
+	//
+	// Returns the task as it is now: its status, counters and settings.
+	// Poll it after StopTask until `status` is `3` (stopped) before
+	// deleting the task (示例3), or after StartTask to see it run (示例2).
+	// An unknown task is refused with `OMS.1009`.
+	//
+	// Source: OMS API reference 查询指定ID的任务详情 and SDK `ShowTask`
+	// (`model_show_task_response.go`).
+	//
+	// Corresponds with GET /v2/{project_id}/tasks/{task_id} (the `ShowTask` operationId).
+	ShowTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartTaskWithBody Start a migration task (启动迁移任务)
+	//
+	// Starts a task that is paused (`3`) or has failed (`4`); it then
+	// waits to be scheduled (`1`) or migrates (`2`). The destination's
+	// AK/SK must be sent on every start, and the source's for every task
+	// type but `url_list`: OMS returns no credentials, so a client keeps
+	// them. A task that has already started is refused with `OMS.0065`, a
+	// finished one with `OMS.0070`.
+	//
+	// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+	//
+	// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+	// (`model_start_task_req.go`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+	StartTaskWithBody(ctx context.Context, projectId ProjectId, taskId TaskId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartTask Start a migration task (启动迁移任务)
+	//
+	// Starts a task that is paused (`3`) or has failed (`4`); it then
+	// waits to be scheduled (`1`) or migrates (`2`). The destination's
+	// AK/SK must be sent on every start, and the source's for every task
+	// type but `url_list`: OMS returns no credentials, so a client keeps
+	// them. A task that has already started is refused with `OMS.0065`, a
+	// finished one with `OMS.0070`.
+	//
+	// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+	//
+	// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+	// (`model_start_task_req.go`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+	StartTask(ctx context.Context, projectId ProjectId, taskId TaskId, body StartTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StopTask Pause a migration task (暂停迁移任务)
 	//
 	// Pauses a migration task that is migrating (status `2`). The call takes
 	// no request body; the official SDK nevertheless sends
 	// `Content-Type: application/json` with an empty body.
 	//
-	// On success the task moves to pausing (`7`) and later to stopped (`3`).
-	// A task that is not migrating is refused with `OMS.0066`, a finished
-	// task with `OMS.0070`, an unknown task with `OMS.1009`.
+	// On success the task moves to pausing (`7`) and later to stopped (`3`):
+	// poll ShowTask until `status` is `3`. A task that is not migrating is
+	// refused with `OMS.0066` (a client that retried a stop after a timeout
+	// may get it for a task its first call paused), a finished task with
+	// `OMS.0070`, an unknown task with `OMS.1009`.
 	//
-	// IAM action: `oms:task:update`.
+	// IAM action: `oms:task:update`. Source: OMS API reference 暂停迁移任务
+	// and SDK `StopTask`.
 	//
 	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/stop (the `StopTask` operationId).
 	StopTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// DeleteTask Delete a migration task (删除迁移任务)
+//
+// Deletes a task that is not running. A running or pausing task is
+// refused with `OMS.0063`: pause it first and wait until ShowTask
+// reports `status` `3` (示例3). After a delete every operation on the
+// task answers `OMS.1009`. The request has no body; the official SDK
+// and the docs' example still send `Content-Type: application/json`.
+//
+// Source: OMS API reference 删除迁移任务 (约束: 正在运行的任务不允许删除) and
+// SDK `DeleteTask`.
+//
+// Corresponds with DELETE /v2/{project_id}/tasks/{task_id} (the `DeleteTask` operationId).
+func (c *Client) DeleteTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskRequest(c.Server, projectId, taskId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowTask Show a migration task (查询指定ID的任务详情)
+//
+// Returns the task as it is now: its status, counters and settings.
+// Poll it after StopTask until `status` is `3` (stopped) before
+// deleting the task (示例3), or after StartTask to see it run (示例2).
+// An unknown task is refused with `OMS.1009`.
+//
+// Source: OMS API reference 查询指定ID的任务详情 and SDK `ShowTask`
+// (`model_show_task_response.go`).
+//
+// Corresponds with GET /v2/{project_id}/tasks/{task_id} (the `ShowTask` operationId).
+func (c *Client) ShowTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowTaskRequest(c.Server, projectId, taskId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartTaskWithBody Start a migration task (启动迁移任务)
+//
+// Starts a task that is paused (`3`) or has failed (`4`); it then
+// waits to be scheduled (`1`) or migrates (`2`). The destination's
+// AK/SK must be sent on every start, and the source's for every task
+// type but `url_list`: OMS returns no credentials, so a client keeps
+// them. A task that has already started is refused with `OMS.0065`, a
+// finished one with `OMS.0070`.
+//
+// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+//
+// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+// (`model_start_task_req.go`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+func (c *Client) StartTaskWithBody(ctx context.Context, projectId ProjectId, taskId TaskId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTaskRequestWithBody(c.Server, projectId, taskId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartTask Start a migration task (启动迁移任务)
+//
+// Starts a task that is paused (`3`) or has failed (`4`); it then
+// waits to be scheduled (`1`) or migrates (`2`). The destination's
+// AK/SK must be sent on every start, and the source's for every task
+// type but `url_list`: OMS returns no credentials, so a client keeps
+// them. A task that has already started is refused with `OMS.0065`, a
+// finished one with `OMS.0070`.
+//
+// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+//
+// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+// (`model_start_task_req.go`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+func (c *Client) StartTask(ctx context.Context, projectId ProjectId, taskId TaskId, body StartTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTaskRequest(c.Server, projectId, taskId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // StopTask Pause a migration task (暂停迁移任务)
@@ -174,11 +693,14 @@ type ClientInterface interface {
 // no request body; the official SDK nevertheless sends
 // `Content-Type: application/json` with an empty body.
 //
-// On success the task moves to pausing (`7`) and later to stopped (`3`).
-// A task that is not migrating is refused with `OMS.0066`, a finished
-// task with `OMS.0070`, an unknown task with `OMS.1009`.
+// On success the task moves to pausing (`7`) and later to stopped (`3`):
+// poll ShowTask until `status` is `3`. A task that is not migrating is
+// refused with `OMS.0066` (a client that retried a stop after a timeout
+// may get it for a task its first call paused), a finished task with
+// `OMS.0070`, an unknown task with `OMS.1009`.
 //
-// IAM action: `oms:task:update`.
+// IAM action: `oms:task:update`. Source: OMS API reference 暂停迁移任务
+// and SDK `StopTask`.
 //
 // Corresponds with POST /v2/{project_id}/tasks/{task_id}/stop (the `StopTask` operationId).
 func (c *Client) StopTask(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -191,6 +713,142 @@ func (c *Client) StopTask(ctx context.Context, projectId ProjectId, taskId TaskI
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewDeleteTaskRequest constructs an http.Request for the DeleteTask method
+func NewDeleteTaskRequest(server string, projectId ProjectId, taskId TaskId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "task_id", taskId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/%s/tasks/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewShowTaskRequest constructs an http.Request for the ShowTask method
+func NewShowTaskRequest(server string, projectId ProjectId, taskId TaskId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "task_id", taskId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/%s/tasks/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartTaskRequest calls the generic StartTask builder with application/json body
+func NewStartTaskRequest(server string, projectId ProjectId, taskId TaskId, body StartTaskJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartTaskRequestWithBody(server, projectId, taskId, "application/json", bodyReader)
+}
+
+// NewStartTaskRequestWithBody constructs an http.Request for the StartTask method, with any body, and a specified content type
+func NewStartTaskRequestWithBody(server string, projectId ProjectId, taskId TaskId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "project_id", projectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "task_id", taskId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/%s/tasks/%s/start", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewStopTaskRequest constructs an http.Request for the StopTask method
@@ -278,22 +936,658 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// DeleteTaskWithResponse Delete a migration task (删除迁移任务)
+	//
+	// Deletes a task that is not running. A running or pausing task is
+	// refused with `OMS.0063`: pause it first and wait until ShowTask
+	// reports `status` `3` (示例3). After a delete every operation on the
+	// task answers `OMS.1009`. The request has no body; the official SDK
+	// and the docs' example still send `Content-Type: application/json`.
+	//
+	// Source: OMS API reference 删除迁移任务 (约束: 正在运行的任务不允许删除) and
+	// SDK `DeleteTask`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/{project_id}/tasks/{task_id} (the `DeleteTask` operationId).
+	DeleteTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
+
+	// ShowTaskWithResponse Show a migration task (查询指定ID的任务详情)
+	//
+	// Returns the task as it is now: its status, counters and settings.
+	// Poll it after StopTask until `status` is `3` (stopped) before
+	// deleting the task (示例3), or after StartTask to see it run (示例2).
+	// An unknown task is refused with `OMS.1009`.
+	//
+	// Source: OMS API reference 查询指定ID的任务详情 and SDK `ShowTask`
+	// (`model_show_task_response.go`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/{project_id}/tasks/{task_id} (the `ShowTask` operationId).
+	ShowTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*ShowTaskResponse, error)
+
+	// StartTaskWithBodyWithResponse Start a migration task (启动迁移任务)
+	//
+	// Starts a task that is paused (`3`) or has failed (`4`); it then
+	// waits to be scheduled (`1`) or migrates (`2`). The destination's
+	// AK/SK must be sent on every start, and the source's for every task
+	// type but `url_list`: OMS returns no credentials, so a client keeps
+	// them. A task that has already started is refused with `OMS.0065`, a
+	// finished one with `OMS.0070`.
+	//
+	// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+	//
+	// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+	// (`model_start_task_req.go`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+	StartTaskWithBodyWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTaskResponse, error)
+
+	// StartTaskWithResponse Start a migration task (启动迁移任务)
+	//
+	// Starts a task that is paused (`3`) or has failed (`4`); it then
+	// waits to be scheduled (`1`) or migrates (`2`). The destination's
+	// AK/SK must be sent on every start, and the source's for every task
+	// type but `url_list`: OMS returns no credentials, so a client keeps
+	// them. A task that has already started is refused with `OMS.0065`, a
+	// finished one with `OMS.0070`.
+	//
+	// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+	//
+	// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+	// (`model_start_task_req.go`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+	StartTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, body StartTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTaskResponse, error)
+
 	// StopTaskWithResponse Pause a migration task (暂停迁移任务)
 	//
 	// Pauses a migration task that is migrating (status `2`). The call takes
 	// no request body; the official SDK nevertheless sends
 	// `Content-Type: application/json` with an empty body.
 	//
-	// On success the task moves to pausing (`7`) and later to stopped (`3`).
-	// A task that is not migrating is refused with `OMS.0066`, a finished
-	// task with `OMS.0070`, an unknown task with `OMS.1009`.
+	// On success the task moves to pausing (`7`) and later to stopped (`3`):
+	// poll ShowTask until `status` is `3`. A task that is not migrating is
+	// refused with `OMS.0066` (a client that retried a stop after a timeout
+	// may get it for a task its first call paused), a finished task with
+	// `OMS.0070`, an unknown task with `OMS.1009`.
 	//
-	// IAM action: `oms:task:update`.
+	// IAM action: `oms:task:update`. Source: OMS API reference 暂停迁移任务
+	// and SDK `StopTask`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v2/{project_id}/tasks/{task_id}/stop (the `StopTask` operationId).
 	StopTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*StopTaskResponse, error)
+}
+
+// DeleteTaskResponse200Headers the declared response headers of an HTTP 200 response for DeleteTask
+type DeleteTaskResponse200Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse400Headers the declared response headers of an HTTP 400 response for DeleteTask
+type DeleteTaskResponse400Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse401Headers the declared response headers of an HTTP 401 response for DeleteTask
+type DeleteTaskResponse401Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse403Headers the declared response headers of an HTTP 403 response for DeleteTask
+type DeleteTaskResponse403Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse404Headers the declared response headers of an HTTP 404 response for DeleteTask
+type DeleteTaskResponse404Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse414Headers the declared response headers of an HTTP 414 response for DeleteTask
+type DeleteTaskResponse414Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse429Headers the declared response headers of an HTTP 429 response for DeleteTask
+type DeleteTaskResponse429Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse500Headers the declared response headers of an HTTP 500 response for DeleteTask
+type DeleteTaskResponse500Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse502Headers the declared response headers of an HTTP 502 response for DeleteTask
+type DeleteTaskResponse502Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse503Headers the declared response headers of an HTTP 503 response for DeleteTask
+type DeleteTaskResponse503Headers struct {
+	XRequestId string
+}
+
+// DeleteTaskResponse504Headers the declared response headers of an HTTP 504 response for DeleteTask
+type DeleteTaskResponse504Headers struct {
+	XRequestId string
+}
+
+type DeleteTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON414 the response for an HTTP 414 `application/json` response
+	JSON414 *URITooLong
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteTaskResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteTaskResponse404Headers
+	// Headers414 the parsed response headers for an HTTP 414 response
+	Headers414 *DeleteTaskResponse414Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTaskResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteTaskResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *DeleteTaskResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteTaskResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *DeleteTaskResponse504Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteTaskResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteTaskResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteTaskResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteTaskResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON414 returns the response for an HTTP 414 `application/json` response
+func (r DeleteTaskResponse) GetJSON414() *URITooLong {
+	return r.JSON414
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteTaskResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteTaskResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r DeleteTaskResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteTaskResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r DeleteTaskResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ShowTaskResponse200Headers the declared response headers of an HTTP 200 response for ShowTask
+type ShowTaskResponse200Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse400Headers the declared response headers of an HTTP 400 response for ShowTask
+type ShowTaskResponse400Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse401Headers the declared response headers of an HTTP 401 response for ShowTask
+type ShowTaskResponse401Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse403Headers the declared response headers of an HTTP 403 response for ShowTask
+type ShowTaskResponse403Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse404Headers the declared response headers of an HTTP 404 response for ShowTask
+type ShowTaskResponse404Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse414Headers the declared response headers of an HTTP 414 response for ShowTask
+type ShowTaskResponse414Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse429Headers the declared response headers of an HTTP 429 response for ShowTask
+type ShowTaskResponse429Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse500Headers the declared response headers of an HTTP 500 response for ShowTask
+type ShowTaskResponse500Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse502Headers the declared response headers of an HTTP 502 response for ShowTask
+type ShowTaskResponse502Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse503Headers the declared response headers of an HTTP 503 response for ShowTask
+type ShowTaskResponse503Headers struct {
+	XRequestId string
+}
+
+// ShowTaskResponse504Headers the declared response headers of an HTTP 504 response for ShowTask
+type ShowTaskResponse504Headers struct {
+	XRequestId string
+}
+
+type ShowTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Task
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON414 the response for an HTTP 414 `application/json` response
+	JSON414 *URITooLong
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ShowTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ShowTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ShowTaskResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ShowTaskResponse404Headers
+	// Headers414 the parsed response headers for an HTTP 414 response
+	Headers414 *ShowTaskResponse414Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowTaskResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ShowTaskResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *ShowTaskResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ShowTaskResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *ShowTaskResponse504Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowTaskResponse) GetJSON200() *Task {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ShowTaskResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ShowTaskResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ShowTaskResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ShowTaskResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON414 returns the response for an HTTP 414 `application/json` response
+func (r ShowTaskResponse) GetJSON414() *URITooLong {
+	return r.JSON414
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowTaskResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ShowTaskResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r ShowTaskResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ShowTaskResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ShowTaskResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartTaskResponse200Headers the declared response headers of an HTTP 200 response for StartTask
+type StartTaskResponse200Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse400Headers the declared response headers of an HTTP 400 response for StartTask
+type StartTaskResponse400Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse401Headers the declared response headers of an HTTP 401 response for StartTask
+type StartTaskResponse401Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse403Headers the declared response headers of an HTTP 403 response for StartTask
+type StartTaskResponse403Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse404Headers the declared response headers of an HTTP 404 response for StartTask
+type StartTaskResponse404Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse413Headers the declared response headers of an HTTP 413 response for StartTask
+type StartTaskResponse413Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse414Headers the declared response headers of an HTTP 414 response for StartTask
+type StartTaskResponse414Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse429Headers the declared response headers of an HTTP 429 response for StartTask
+type StartTaskResponse429Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse500Headers the declared response headers of an HTTP 500 response for StartTask
+type StartTaskResponse500Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse502Headers the declared response headers of an HTTP 502 response for StartTask
+type StartTaskResponse502Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse503Headers the declared response headers of an HTTP 503 response for StartTask
+type StartTaskResponse503Headers struct {
+	XRequestId string
+}
+
+// StartTaskResponse504Headers the declared response headers of an HTTP 504 response for StartTask
+type StartTaskResponse504Headers struct {
+	XRequestId string
+}
+
+type StartTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RequestTooLarge
+	// JSON414 the response for an HTTP 414 `application/json` response
+	JSON414 *URITooLong
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *BadGateway
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *StartTaskResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *StartTaskResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartTaskResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *StartTaskResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *StartTaskResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *StartTaskResponse413Headers
+	// Headers414 the parsed response headers for an HTTP 414 response
+	Headers414 *StartTaskResponse414Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartTaskResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *StartTaskResponse500Headers
+	// Headers502 the parsed response headers for an HTTP 502 response
+	Headers502 *StartTaskResponse502Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *StartTaskResponse503Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *StartTaskResponse504Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StartTaskResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StartTaskResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StartTaskResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StartTaskResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StartTaskResponse) GetJSON413() *RequestTooLarge {
+	return r.JSON413
+}
+
+// GetJSON414 returns the response for an HTTP 414 `application/json` response
+func (r StartTaskResponse) GetJSON414() *URITooLong {
+	return r.JSON414
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StartTaskResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StartTaskResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r StartTaskResponse) GetJSON502() *BadGateway {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StartTaskResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r StartTaskResponse) GetJSON504() *GatewayTimeout {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r StartTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // StopTaskResponse200Headers the declared response headers of an HTTP 200 response for StopTask
@@ -355,7 +1649,7 @@ type StopTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -399,7 +1693,7 @@ type StopTaskResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r StopTaskResponse) GetJSON400() *BadRequest {
+func (r StopTaskResponse) GetJSON400() *Error {
 	return r.JSON400
 }
 
@@ -477,17 +1771,113 @@ func (r StopTaskResponse) ContentType() string {
 	return ""
 }
 
+// DeleteTaskWithResponse Delete a migration task (删除迁移任务)
+//
+// Deletes a task that is not running. A running or pausing task is
+// refused with `OMS.0063`: pause it first and wait until ShowTask
+// reports `status` `3` (示例3). After a delete every operation on the
+// task answers `OMS.1009`. The request has no body; the official SDK
+// and the docs' example still send `Content-Type: application/json`.
+//
+// Source: OMS API reference 删除迁移任务 (约束: 正在运行的任务不允许删除) and
+// SDK `DeleteTask`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/{project_id}/tasks/{task_id} (the `DeleteTask` operationId).
+func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
+	rsp, err := c.DeleteTask(ctx, projectId, taskId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTaskResponse(rsp)
+}
+
+// ShowTaskWithResponse Show a migration task (查询指定ID的任务详情)
+//
+// Returns the task as it is now: its status, counters and settings.
+// Poll it after StopTask until `status` is `3` (stopped) before
+// deleting the task (示例3), or after StartTask to see it run (示例2).
+// An unknown task is refused with `OMS.1009`.
+//
+// Source: OMS API reference 查询指定ID的任务详情 and SDK `ShowTask`
+// (`model_show_task_response.go`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/{project_id}/tasks/{task_id} (the `ShowTask` operationId).
+func (c *ClientWithResponses) ShowTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, reqEditors ...RequestEditorFn) (*ShowTaskResponse, error) {
+	rsp, err := c.ShowTask(ctx, projectId, taskId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowTaskResponse(rsp)
+}
+
+// StartTaskWithBodyWithResponse Start a migration task (启动迁移任务)
+//
+// Starts a task that is paused (`3`) or has failed (`4`); it then
+// waits to be scheduled (`1`) or migrates (`2`). The destination's
+// AK/SK must be sent on every start, and the source's for every task
+// type but `url_list`: OMS returns no credentials, so a client keeps
+// them. A task that has already started is refused with `OMS.0065`, a
+// finished one with `OMS.0070`.
+//
+// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+//
+// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+// (`model_start_task_req.go`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+func (c *ClientWithResponses) StartTaskWithBodyWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTaskResponse, error) {
+	rsp, err := c.StartTaskWithBody(ctx, projectId, taskId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartTaskResponse(rsp)
+}
+
+// StartTaskWithResponse Start a migration task (启动迁移任务)
+//
+// Starts a task that is paused (`3`) or has failed (`4`); it then
+// waits to be scheduled (`1`) or migrates (`2`). The destination's
+// AK/SK must be sent on every start, and the source's for every task
+// type but `url_list`: OMS returns no credentials, so a client keeps
+// them. A task that has already started is refused with `OMS.0065`, a
+// finished one with `OMS.0070`.
+//
+// The official SDK sends `Content-Type: application/json;charset=UTF-8`.
+//
+// Source: OMS API reference 启动迁移任务 and 示例2, SDK `StartTask`
+// (`model_start_task_req.go`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/{project_id}/tasks/{task_id}/start (the `StartTask` operationId).
+func (c *ClientWithResponses) StartTaskWithResponse(ctx context.Context, projectId ProjectId, taskId TaskId, body StartTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTaskResponse, error) {
+	rsp, err := c.StartTask(ctx, projectId, taskId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartTaskResponse(rsp)
+}
+
 // StopTaskWithResponse Pause a migration task (暂停迁移任务)
 //
 // Pauses a migration task that is migrating (status `2`). The call takes
 // no request body; the official SDK nevertheless sends
 // `Content-Type: application/json` with an empty body.
 //
-// On success the task moves to pausing (`7`) and later to stopped (`3`).
-// A task that is not migrating is refused with `OMS.0066`, a finished
-// task with `OMS.0070`, an unknown task with `OMS.1009`.
+// On success the task moves to pausing (`7`) and later to stopped (`3`):
+// poll ShowTask until `status` is `3`. A task that is not migrating is
+// refused with `OMS.0066` (a client that retried a stop after a timeout
+// may get it for a task its first call paused), a finished task with
+// `OMS.0070`, an unknown task with `OMS.1009`.
 //
-// IAM action: `oms:task:update`.
+// IAM action: `oms:task:update`. Source: OMS API reference 暂停迁移任务
+// and SDK `StopTask`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -498,6 +1888,642 @@ func (c *ClientWithResponses) StopTaskWithResponse(ctx context.Context, projectI
 		return nil, err
 	}
 	return ParseStopTaskResponse(rsp)
+}
+
+// ParseDeleteTaskResponse parses an HTTP response from a DeleteTaskWithResponse call
+func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest URITooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteTaskResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteTaskResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteTaskResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteTaskResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteTaskResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 414:
+		var headers DeleteTaskResponse414Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers414 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteTaskResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteTaskResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers DeleteTaskResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteTaskResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers DeleteTaskResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseShowTaskResponse parses an HTTP response from a ShowTaskWithResponse call
+func ParseShowTaskResponse(rsp *http.Response) (*ShowTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Task
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest URITooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowTaskResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ShowTaskResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ShowTaskResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ShowTaskResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ShowTaskResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 414:
+		var headers ShowTaskResponse414Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers414 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowTaskResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ShowTaskResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers ShowTaskResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers ShowTaskResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers ShowTaskResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartTaskResponse parses an HTTP response from a StartTaskWithResponse call
+func ParseStartTaskResponse(rsp *http.Response) (*StartTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RequestTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 414:
+		var dest URITooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON414 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers StartTaskResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers StartTaskResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers StartTaskResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers StartTaskResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers StartTaskResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers StartTaskResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 414:
+		var headers StartTaskResponse414Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers414 = &headers
+	case rsp.StatusCode == 429:
+		var headers StartTaskResponse429Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers StartTaskResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 502:
+		var headers StartTaskResponse502Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers502 = &headers
+	case rsp.StatusCode == 503:
+		var headers StartTaskResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	case rsp.StatusCode == 504:
+		var headers StartTaskResponse504Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers504 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseStopTaskResponse parses an HTTP response from a StopTaskWithResponse call
@@ -518,7 +2544,7 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -707,6 +2733,15 @@ func ParseStopTaskResponse(rsp *http.Response) (*StopTaskResponse, error) {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// DeleteTask Delete a migration task (删除迁移任务)
+	// (DELETE /v2/{project_id}/tasks/{task_id})
+	DeleteTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId)
+	// ShowTask Show a migration task (查询指定ID的任务详情)
+	// (GET /v2/{project_id}/tasks/{task_id})
+	ShowTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId)
+	// StartTask Start a migration task (启动迁移任务)
+	// (POST /v2/{project_id}/tasks/{task_id}/start)
+	StartTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId)
 	// StopTask Pause a migration task (暂停迁移任务)
 	// (POST /v2/{project_id}/tasks/{task_id}/stop)
 	StopTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId)
@@ -720,6 +2755,111 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// DeleteTask operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "task_id" -------------
+	var taskId TaskId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "task_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteTask(w, r, projectId, taskId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ShowTask operation middleware
+func (siw *ServerInterfaceWrapper) ShowTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "task_id" -------------
+	var taskId TaskId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "task_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowTask(w, r, projectId, taskId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StartTask operation middleware
+func (siw *ServerInterfaceWrapper) StartTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "project_id" -------------
+	var projectId ProjectId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "project_id", r.PathValue("project_id"), &projectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "project_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "task_id" -------------
+	var taskId TaskId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "task_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StartTask(w, r, projectId, taskId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // StopTask operation middleware
 func (siw *ServerInterfaceWrapper) StopTask(w http.ResponseWriter, r *http.Request) {
@@ -876,6 +3016,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v2/{project_id}/tasks/{task_id}", wrapper.DeleteTask)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v2/{project_id}/tasks/{task_id}", wrapper.ShowTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/{project_id}/tasks/{task_id}/start", wrapper.StartTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v2/{project_id}/tasks/{task_id}/stop", wrapper.StopTask)
 
 	return m
@@ -888,15 +3031,6 @@ type BadGatewayJSONResponse struct {
 	Body Error
 
 	Headers BadGatewayResponseHeaders
-}
-
-type BadRequestResponseHeaders struct {
-	XRequestId string
-}
-type BadRequestJSONResponse struct {
-	Body Error
-
-	Headers BadRequestResponseHeaders
 }
 
 type ForbiddenResponseHeaders struct {
@@ -935,6 +3069,15 @@ type NotFoundJSONResponse struct {
 	Headers NotFoundResponseHeaders
 }
 
+type RequestTooLargeResponseHeaders struct {
+	XRequestId string
+}
+type RequestTooLargeJSONResponse struct {
+	Body Error
+
+	Headers RequestTooLargeResponseHeaders
+}
+
 type ServiceUnavailableResponseHeaders struct {
 	XRequestId string
 }
@@ -971,6 +3114,576 @@ type UnauthorizedJSONResponse struct {
 	Headers UnauthorizedResponseHeaders
 }
 
+type DeleteTaskRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	TaskId    TaskId    `json:"task_id"`
+}
+
+type DeleteTaskResponseObject interface {
+	VisitDeleteTaskResponse(w http.ResponseWriter) error
+}
+
+type DeleteTask200ResponseHeaders struct {
+	XRequestId string
+}
+
+type DeleteTask200Response struct {
+	Headers DeleteTask200ResponseHeaders
+}
+
+func (response DeleteTask200Response) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteTask400ResponseHeaders struct {
+	XRequestId string
+}
+
+type DeleteTask400JSONResponse struct {
+	Body    Error
+	Headers DeleteTask400ResponseHeaders
+}
+
+func (response DeleteTask400JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteTask401JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteTask403JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteTask404JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask414JSONResponse struct{ URITooLongJSONResponse }
+
+func (response DeleteTask414JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(414)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteTask429JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeleteTask500JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response DeleteTask502JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteTask503JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTask504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response DeleteTask504JSONResponse) VisitDeleteTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTaskRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	TaskId    TaskId    `json:"task_id"`
+}
+
+type ShowTaskResponseObject interface {
+	VisitShowTaskResponse(w http.ResponseWriter) error
+}
+
+type ShowTask200ResponseHeaders struct {
+	XRequestId string
+}
+
+type ShowTask200JSONResponse struct {
+	Body    Task
+	Headers ShowTask200ResponseHeaders
+}
+
+func (response ShowTask200JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask400ResponseHeaders struct {
+	XRequestId string
+}
+
+type ShowTask400JSONResponse struct {
+	Body    Error
+	Headers ShowTask400ResponseHeaders
+}
+
+func (response ShowTask400JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowTask401JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowTask403JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowTask404JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask414JSONResponse struct{ URITooLongJSONResponse }
+
+func (response ShowTask414JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(414)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowTask429JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ShowTask500JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response ShowTask502JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ShowTask503JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowTask504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response ShowTask504JSONResponse) VisitShowTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTaskRequestObject struct {
+	ProjectId ProjectId `json:"project_id"`
+	TaskId    TaskId    `json:"task_id"`
+	Body      *StartTaskJSONRequestBody
+}
+
+type StartTaskResponseObject interface {
+	VisitStartTaskResponse(w http.ResponseWriter) error
+}
+
+type StartTask200ResponseHeaders struct {
+	XRequestId string
+}
+
+type StartTask200Response struct {
+	Headers StartTask200ResponseHeaders
+}
+
+func (response StartTask200Response) VisitStartTaskResponse(w http.ResponseWriter) error {
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(200)
+	return nil
+}
+
+type StartTask400ResponseHeaders struct {
+	XRequestId string
+}
+
+type StartTask400JSONResponse struct {
+	Body    Error
+	Headers StartTask400ResponseHeaders
+}
+
+func (response StartTask400JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response StartTask401JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response StartTask403JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response StartTask404JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask413JSONResponse struct{ RequestTooLargeJSONResponse }
+
+func (response StartTask413JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask414JSONResponse struct{ URITooLongJSONResponse }
+
+func (response StartTask414JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(414)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response StartTask429JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response StartTask500JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask502JSONResponse struct{ BadGatewayJSONResponse }
+
+func (response StartTask502JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response StartTask503JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartTask504JSONResponse struct{ GatewayTimeoutJSONResponse }
+
+func (response StartTask504JSONResponse) VisitStartTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", fmt.Sprint(response.Headers.XRequestId))
+	w.WriteHeader(504)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopTaskRequestObject struct {
 	ProjectId ProjectId `json:"project_id"`
 	TaskId    TaskId    `json:"task_id"`
@@ -994,7 +3707,14 @@ func (response StopTask200Response) VisitStopTaskResponse(w http.ResponseWriter)
 	return nil
 }
 
-type StopTask400JSONResponse struct{ BadRequestJSONResponse }
+type StopTask400ResponseHeaders struct {
+	XRequestId string
+}
+
+type StopTask400JSONResponse struct {
+	Body    Error
+	Headers StopTask400ResponseHeaders
+}
 
 func (response StopTask400JSONResponse) VisitStopTaskResponse(w http.ResponseWriter) error {
 
@@ -1148,6 +3868,15 @@ func (response StopTask504JSONResponse) VisitStopTaskResponse(w http.ResponseWri
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// DeleteTask Delete a migration task (删除迁移任务)
+	// (DELETE /v2/{project_id}/tasks/{task_id})
+	DeleteTask(ctx context.Context, request DeleteTaskRequestObject) (DeleteTaskResponseObject, error)
+	// ShowTask Show a migration task (查询指定ID的任务详情)
+	// (GET /v2/{project_id}/tasks/{task_id})
+	ShowTask(ctx context.Context, request ShowTaskRequestObject) (ShowTaskResponseObject, error)
+	// StartTask Start a migration task (启动迁移任务)
+	// (POST /v2/{project_id}/tasks/{task_id}/start)
+	StartTask(ctx context.Context, request StartTaskRequestObject) (StartTaskResponseObject, error)
 	// StopTask Pause a migration task (暂停迁移任务)
 	// (POST /v2/{project_id}/tasks/{task_id}/stop)
 	StopTask(ctx context.Context, request StopTaskRequestObject) (StopTaskResponseObject, error)
@@ -1190,6 +3919,94 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// DeleteTask operation middleware
+func (sh *strictHandler) DeleteTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId) {
+	var request DeleteTaskRequestObject
+
+	request.ProjectId = projectId
+	request.TaskId = taskId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTask(ctx, request.(DeleteTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteTaskResponseObject); ok {
+		if err := validResponse.VisitDeleteTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ShowTask operation middleware
+func (sh *strictHandler) ShowTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId) {
+	var request ShowTaskRequestObject
+
+	request.ProjectId = projectId
+	request.TaskId = taskId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowTask(ctx, request.(ShowTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowTaskResponseObject); ok {
+		if err := validResponse.VisitShowTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartTask operation middleware
+func (sh *strictHandler) StartTask(w http.ResponseWriter, r *http.Request, projectId ProjectId, taskId TaskId) {
+	var request StartTaskRequestObject
+
+	request.ProjectId = projectId
+	request.TaskId = taskId
+
+	var body StartTaskJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StartTask(ctx, request.(StartTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StartTaskResponseObject); ok {
+		if err := validResponse.VisitStartTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // StopTask operation middleware

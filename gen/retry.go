@@ -10,18 +10,21 @@ import (
 	"time"
 )
 
-// RetryingDoer is an opt-in HttpRequestDoer that resends a request only when
-// the server cannot have acted on it, because StopTask changes task state:
+// RetryingDoer is an opt-in HttpRequestDoer that resends a request when its
+// answer says to try again later:
 //
-//   - an answer IsRetryable accepts (429, 503, 502 APIGW.0202): OMS or its
-//     gateway refused or could not forward the call;
+//   - an answer IsRetryable accepts (429, 503, 502 or 504 APIGW.0201): the
+//     gateway refused, could not forward the call, or got no answer from
+//     OMS in time. After a 504 OMS may have applied the call: a retried stop
+//     may answer OMS.0066 (the task is already pausing), which StopAndWait
+//     takes as done;
 //   - a connection that was never established (a dial or proxy-connect
 //     error): the request was never written.
 //
 // Everything else comes back after one attempt: other 4xx cannot succeed
-// unchanged, and a 500, 504, another 502, or a connection lost after the
-// request was written, may follow a stop that was applied. A request whose body
-// cannot be replayed (no GetBody) is sent once.
+// unchanged, and a 500, another 502 or 504, or a connection lost after the
+// request was written, may follow a call that was applied. A request whose
+// body cannot be replayed (no GetBody) is sent once.
 //
 // Waits use capped exponential backoff with full jitter (uniform in
 // [0, min(max, base·2^retry)]), so clients throttled together spread out,

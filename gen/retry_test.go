@@ -96,7 +96,7 @@ func TestRetryingDoerRetriesBackendUnavailable(t *testing.T) {
 		body      string
 		wantTries int
 	}{
-		{"502 " + gen.CodeGatewayBackendUnavailable, `{"error_code":"` + gen.CodeGatewayBackendUnavailable + `","error_msg":"Backend unavailable."}`, 2},
+		{"502 " + gen.CodeGatewayBackend, `{"error_code":"` + gen.CodeGatewayBackend + `","error_msg":"Backend unavailable."}`, 2},
 		{"502 from some proxy", "<html>Bad Gateway</html>", 1},
 	}
 	for _, tc := range tests {
@@ -230,7 +230,7 @@ func TestRetryingDoerWithGeneratedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gen.CheckStopTaskResponse(resp); err != nil || len(s.got()) != 2 {
-		t.Errorf("CheckStopTaskResponse = %v after %d attempts, want nil after 2", err, len(s.got()))
+	if err := gen.CheckResult(resp.HTTPResponse, resp.Body); err != nil || len(s.got()) != 2 {
+		t.Errorf("CheckResult = %v after %d attempts, want nil after 2", err, len(s.got()))
 	}
 }

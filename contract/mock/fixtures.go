@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/oms-contract/stoptask/contract"
+	"github.com/oms-contract/stoptask/contract/suite"
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // Status is an OMS task status (ShowTask's int32 `status`). Only
@@ -43,7 +45,46 @@ type Task struct {
 	ID     int64  `json:"id"`
 	Status Status `json:"status"`
 	Name   string `json:"name,omitempty"`
+	// Type is ShowTask's task_type; "" reads as "object". StartTask wants
+	// the source's keys for every type but "url_list".
+	Type string `json:"task_type,omitempty"`
 }
+
+// The mock's tasks move 2 objects of these many bytes (the figures of the
+// OMS reference's examples).
+const (
+	taskObjects = 2
+	taskBytes   = 2223728
+)
+
+// view is ShowTask's body for the task as it is: the counters follow the
+// status (nothing moved while waiting, half of it while migrating, pausing,
+// stopped or failed, all of it once succeeded; a failed task failed the
+// other half).
+func (s *taskState) view() gen.Task {
+	t := s.task
+	done, failed := int64(taskObjects/2), int64(0)
+	switch t.Status {
+	case StatusWaiting:
+		done = 0
+	case StatusSucceeded:
+		done = taskObjects
+	case StatusFailed:
+		failed = taskObjects - done
+	}
+	progress := float64(done) / taskObjects
+	size, left := done*taskBytes/taskObjects, int64(0)
+	if t.Status == StatusMigrating || t.Status == StatusRetrying {
+		left = 1000 * (taskObjects - done)
+	}
+	status, typ, empty := int32(t.Status), cmp.Or(t.Type, "object"), ""
+	return gen.Task{Id: &t.ID, Name: &t.Name, Status: &status, TaskType: &typ, Description: &empty, GroupId: &empty,
+		TotalNum: ptr(int64(taskObjects)), TotalSize: ptr(int64(taskBytes)), SuccessfulNum: &done, FailedNum: &failed,
+		SkippedNum: ptr(int64(0)), CompleteSize: &size, RealSize: &size, Progress: &progress, LeftTime: &left,
+		BandwidthPolicy: &[]gen.BandwidthPolicy{}}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // AnyProject in a credential's projects covers every project.
 const AnyProject = "*"
@@ -59,8 +100,8 @@ const AnyProject = "*"
 //	  "aksk":   [{"ak": "AK…", "sk": "SK…", "projects": ["*"]}]
 //	}
 //
-// Project and task IDs must be ones the spec's StopTask parameters accept,
-// or no request could ever address them. Fixture files hold credentials in
+// Project and task IDs must be ones the parameters of every operation of the
+// spec accept, or some request could never address them. Fixture files hold credentials in
 // clear: keep real ones out of them.
 type Fixtures struct {
 	StopDelay string         `json:"stop_delay,omitempty"`
@@ -111,14 +152,14 @@ const (
 	DefaultAK        = "OMSMOCKAKTESTONLY000"
 	DefaultSK        = "omsMockSecretKeyForTestsOnlyNotASecret00"
 	// DefaultMigratingTaskID is migrating, the ID of the reference's example;
-	// the next IDs are migrating spares, then one task in every other status.
+	// the next IDs are migrating spares, then tasks in every other status.
 	DefaultMigratingTaskID int64 = 191297407830872
 	// DefaultUnknownTaskID is a valid ID no default task has.
 	DefaultUnknownTaskID int64 = 191297407830999
 )
 
 // DefaultTaskID is the default task in status s (the first migrating one for
-// StatusMigrating).
+// StatusMigrating). DefaultTaskID(s)+100 is another one in that status.
 func DefaultTaskID(s Status) int64 {
 	if s == StatusMigrating {
 		return DefaultMigratingTaskID
@@ -127,8 +168,8 @@ func DefaultTaskID(s Status) int64 {
 }
 
 // DefaultFixtures returns the built-in fixtures: DefaultProjectID with eight
-// migrating tasks and one in every other status, DefaultToken and
-// DefaultAK/DefaultSK for that project only, a stop delay of two seconds.
+// migrating tasks and two in every other status, DefaultToken and
+// DefaultAK/DefaultSK for that project only, a delay of two seconds.
 func DefaultFixtures() *Fixtures {
 	f := &Fixtures{StopDelay: "2s"}
 	add := func(id int64, s Status) {
@@ -140,6 +181,7 @@ func DefaultFixtures() *Fixtures {
 	for s := StatusWaiting; s <= StatusPausing; s++ {
 		if s != StatusMigrating {
 			add(DefaultTaskID(s), s)
+			add(DefaultTaskID(s)+100, s)
 		}
 	}
 	f.Tokens = []FixtureToken{{DefaultToken, []string{DefaultProjectID}}}
@@ -147,7 +189,22 @@ func DefaultFixtures() *Fixtures {
 	return f
 }
 
-// seed loads fx into m, checking IDs against the spec's StopTask parameters.
+// DefaultPlan names default tasks for a conformance run, none used twice:
+// for each operation the mock implements, a task it accepts (Positive, by
+// operationId and parameter), and the tasks of the official workflows.
+func DefaultPlan() (positive map[string]map[string]string, w suite.Workflow) {
+	task := func(id int64) map[string]string { return map[string]string{"task_id": strconv.FormatInt(id, 10)} }
+	positive = map[string]map[string]string{
+		"ShowTask":   task(DefaultTaskID(StatusWaiting)),
+		"StopTask":   task(DefaultMigratingTaskID + 1),
+		"StartTask":  task(DefaultTaskID(StatusFailed)),
+		"DeleteTask": task(DefaultTaskID(StatusSucceeded) + 100),
+	}
+	return positive, suite.Workflow{Migrating: DefaultMigratingTaskID, PauseAndDelete: DefaultMigratingTaskID + 2,
+		Paused: DefaultTaskID(StatusStopped), Finished: DefaultTaskID(StatusSucceeded), Unknown: DefaultUnknownTaskID}
+}
+
+// seed loads fx into m, checking IDs against the spec's parameters.
 func (m *Mock) seed(fx *Fixtures) error {
 	var err error
 	if m.delay, err = time.ParseDuration(fx.StopDelay); fx.StopDelay == "" {
@@ -156,19 +213,26 @@ func (m *Mock) seed(fx *Fixtures) error {
 	if err != nil || m.delay < 0 {
 		return fmt.Errorf("fixtures: stop_delay %q is not a non-negative Go duration", fx.StopDelay)
 	}
-	params := map[string]func(any) error{}
-	for _, op := range contract.Operations(m.v.Spec()) {
-		if op.OperationID == "StopTask" {
-			for _, p := range op.Params {
-				params[p.Name] = func(v any) error { return p.Schema.Value.VisitJSON(v) }
-			}
+	// A task must be one every operation can address.
+	params := map[string][]func(any) error{}
+	for _, op := range m.v.Operations() {
+		for _, p := range op.Params {
+			params[p.Name] = append(params[p.Name], func(v any) error { return p.Schema.Value.VisitJSON(v) })
 		}
 	}
+	valid := func(name string, v any) bool {
+		for _, check := range params[name] {
+			if check(v) != nil {
+				return false
+			}
+		}
+		return true
+	}
 	for i, t := range fx.Tasks {
-		if check := params["project_id"]; check != nil && check(t.ProjectID) != nil {
+		if !valid("project_id", t.ProjectID) {
 			return fmt.Errorf("fixtures: tasks[%d]: project_id %q is not one the contract accepts", i, t.ProjectID)
 		}
-		if check := params["task_id"]; check != nil && check(float64(t.ID)) != nil {
+		if !valid("task_id", float64(t.ID)) {
 			return fmt.Errorf("fixtures: tasks[%d]: id %d is not one the contract accepts", i, t.ID)
 		}
 		if t.Status < StatusWaiting || t.Status > StatusPausing {
@@ -178,7 +242,11 @@ func (m *Mock) seed(fx *Fixtures) error {
 		if _, dup := m.tasks[k]; dup {
 			return fmt.Errorf("fixtures: tasks[%d]: task %d appears twice in project %s", i, t.ID, t.ProjectID)
 		}
-		m.tasks[k] = &taskState{task: t.Task, stoppedAt: m.now()} // a seeded pausing task too stops after the delay
+		s := &taskState{task: t.Task, since: m.now()}
+		if t.Status == StatusPausing { // a seeded pausing task too stops after the delay
+			s.next = StatusStopped
+		}
+		m.tasks[k] = s
 	}
 	for i, t := range fx.Tokens {
 		if t.Token == "" || len(t.Projects) == 0 {

@@ -121,7 +121,7 @@ func readReply(t *testing.T, v *contract.Validator, resp *http.Response) reply {
 // stopTask is StopTask as the spec v holds declares it.
 func stopTask(t *testing.T, v *contract.Validator) contract.Operation {
 	t.Helper()
-	for _, op := range contract.Operations(v.Spec()) {
+	for _, op := range v.Operations() {
 		if op.OperationID == "StopTask" {
 			return op
 		}

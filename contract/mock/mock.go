@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/gen"
 	"github.com/oms-contract/stoptask/gen/signer"
+	"github.com/oms-contract/stoptask/gen/spec"
 )
 
 // The mock breaks the build when the spec's operations change.
@@ -41,7 +44,8 @@ type Mock struct {
 	tokens map[[sha256.Size]byte][]string // token digest → projects
 	keys   map[string]akskEntry           // AK → SK and projects
 
-	stops atomic.Int64
+	stops         atomic.Int64
+	unimplemented []string
 }
 
 type taskKey struct {
@@ -50,8 +54,9 @@ type taskKey struct {
 }
 
 type taskState struct {
-	task      Task
-	stoppedAt time.Time
+	task  Task
+	next  Status    // what a transient status (7 after a stop, 1 after a start) becomes, or 0
+	since time.Time // when the task entered it
 }
 
 type akskEntry struct {
@@ -96,14 +101,14 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 	if err := m.seed(fx); err != nil {
 		return nil, err
 	}
+	if err := m.findUnimplemented(); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	// An operation of the spec that the generated server does not have
-	// (a newer spec given with WithSpecFile) is answered in the contract's
-	// shape, naming what is missing.
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		x, _ := m.v.ValidateRequest(r.Context(), r, nil)
-		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+x.Operation()+" ("+r.Method+" "+r.URL.Path+")")
-	})
+	// (a newer spec given with WithSpecFile) is answered from the spec's
+	// examples, as Prism does.
+	mux.HandleFunc("/", m.fromExamples)
 	// A handler error would be a mock bug: the generated default answers it
 	// with a text/plain 500, which the strict middleware turns into the
 	// gateway's 502 and reports.
@@ -130,6 +135,52 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 		h.ServeHTTP(w, r)
 	}))
 	return m, nil
+}
+
+// findUnimplemented lists the operations of the mock's spec that the
+// generated server (the embedded spec's operations) does not have.
+func (m *Mock) findUnimplemented() error {
+	embedded, err := spec.GetSpec()
+	if err != nil {
+		return err
+	}
+	for _, op := range m.v.Operations() {
+		item := embedded.Paths.Find(op.Path)
+		if item == nil || item.GetOperation(op.Method) == nil || item.GetOperation(op.Method).OperationID != op.OperationID {
+			m.unimplemented = append(m.unimplemented, op.OperationID)
+		}
+	}
+	return nil
+}
+
+// Unimplemented lists the operations of the spec the mock has no behaviour
+// for: it answers them with their documented 2xx and its example.
+func (m *Mock) Unimplemented() []string { return m.unimplemented }
+
+// fromExamples answers an operation the mock does not implement with its
+// documented 2xx and that response's first example, by name, if it has one.
+// The middleware has routed and validated the request already.
+func (m *Mock) fromExamples(w http.ResponseWriter, r *http.Request) {
+	x, _ := m.v.ValidateRequest(r.Context(), r, nil)
+	op, ok := m.v.Operation(x.Operation())
+	if !ok || op.Success == 0 {
+		m.v.WriteError(w, http.StatusNotFound, m.v.StatusCode(http.StatusNotFound), "the mock does not implement "+r.Method+" "+r.URL.Path)
+		return
+	}
+	var example any
+	if mt := op.Responses.Status(op.Success).Value.Content.Get("application/json"); mt != nil {
+		example = mt.Example
+		if names := slices.Sorted(maps.Keys(mt.Examples)); example == nil && len(names) > 0 {
+			example = mt.Examples[names[0]].Value.Value
+		}
+	}
+	if example == nil {
+		w.WriteHeader(op.Success)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(op.Success)
+	_ = json.NewEncoder(w).Encode(example)
 }
 
 // Handler serves the mock.
@@ -160,10 +211,12 @@ func (m *Mock) Task(project string, id int64) (Task, bool) {
 	return s.task, true
 }
 
-// settle moves a pausing task to stopped once the stop delay has passed.
+// settle ends a transient status once the delay has passed on the mock's
+// clock: a pausing task is stopped, a started one migrates. It runs when a
+// task is next looked at, so the mock owns no goroutine.
 func (m *Mock) settle(s *taskState) {
-	if s.task.Status == StatusPausing && m.now().Sub(s.stoppedAt) >= m.delay {
-		s.task.Status = StatusStopped
+	if s.next != 0 && m.now().Sub(s.since) >= m.delay {
+		s.task.Status, s.next = s.next, 0
 	}
 }
 
@@ -220,8 +273,8 @@ func (m *Mock) tokenProjects(token string) []string {
 type projectsKey struct{}
 
 // authorize finds which projects the caller's verified credentials cover,
-// for StopTask's permission check: a credential that does not verify adds
-// none, even beside one that does.
+// for the permission check of every operation: a credential that does not
+// verify adds none, even beside one that does.
 func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		projects := []string{}
@@ -234,33 +287,92 @@ func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFun
 	}
 }
 
-// StopTask applies the state machine to the task and answers as OMS does.
-// The contract middleware has validated the request, so the parameters are
-// within the spec's limits.
-func (m *Mock) StopTask(ctx context.Context, req gen.StopTaskRequestObject) (gen.StopTaskResponseObject, error) {
-	id := contract.RequestID(ctx)
-	projects, _ := ctx.Value(projectsKey{}).([]string)
-	if !slices.Contains(projects, req.ProjectId) && !slices.Contains(projects, AnyProject) {
-		return gen.StopTask403JSONResponse{ForbiddenJSONResponse: gen.ForbiddenJSONResponse{
-			Body: m.error(gen.CodeInsufficientPermission), Headers: gen.ForbiddenResponseHeaders{XRequestId: id}}}, nil
+// ShowTask answers with the task as it is now.
+func (m *Mock) ShowTask(ctx context.Context, req gen.ShowTaskRequestObject) (gen.ShowTaskResponseObject, error) {
+	var task gen.Task
+	code := m.apply(ctx, req.ProjectId, req.TaskId, func(s *taskState) string { task = s.view(); return "" })
+	if code != "" {
+		return gen.ShowTask400JSONResponse{Body: m.error(code), Headers: gen.ShowTask400ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
 	}
-	code := m.stop(req.ProjectId, req.TaskId)
-	if code == "" {
-		m.stops.Add(1)
-		return gen.StopTask200Response{Headers: gen.StopTask200ResponseHeaders{XRequestId: id}}, nil
-	}
-	return gen.StopTask400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse{
-		Body: m.error(code), Headers: gen.BadRequestResponseHeaders{XRequestId: id}}}, nil
+	return gen.ShowTask200JSONResponse{Body: task, Headers: gen.ShowTask200ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
 }
+
+// StopTask pauses a migrating task: 2 → 7, and 3 after the delay.
+func (m *Mock) StopTask(ctx context.Context, req gen.StopTaskRequestObject) (gen.StopTaskResponseObject, error) {
+	code := m.apply(ctx, req.ProjectId, req.TaskId, func(s *taskState) string {
+		switch s.task.Status {
+		case StatusMigrating:
+			s.task.Status, s.next, s.since = StatusPausing, StatusStopped, m.now()
+			m.stops.Add(1)
+			return ""
+		case StatusSucceeded:
+			return gen.CodeAlreadyFinished
+		}
+		return gen.CodeNotMigrating
+	})
+	if code != "" {
+		return gen.StopTask400JSONResponse{Body: m.error(code), Headers: gen.StopTask400ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+	}
+	return gen.StopTask200Response{Headers: gen.StopTask200ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+}
+
+// StartTask starts a paused or failed task: 3 or 4 → 1, and 2 after the
+// delay. The keys are checked for presence only, and never kept.
+func (m *Mock) StartTask(ctx context.Context, req gen.StartTaskRequestObject) (gen.StartTaskResponseObject, error) {
+	code := m.apply(ctx, req.ProjectId, req.TaskId, func(s *taskState) string {
+		switch s.task.Status {
+		case StatusSucceeded:
+			return gen.CodeAlreadyFinished
+		case StatusStopped, StatusFailed:
+		default:
+			return gen.CodeAlreadyStarted
+		}
+		// The destination's keys always, the source's for all but URL-list
+		// tasks (启动迁移任务).
+		if b := req.Body; b.DstAk == "" || b.DstSk == "" || s.task.Type != "url_list" && (ptrEmpty(b.SrcAk) || ptrEmpty(b.SrcSk)) {
+			return gen.CodeParametersMissing
+		}
+		s.task.Status, s.next, s.since = StatusWaiting, StatusMigrating, m.now()
+		return ""
+	})
+	if code != "" {
+		return gen.StartTask400JSONResponse{Body: m.error(code), Headers: gen.StartTask400ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+	}
+	return gen.StartTask200Response{Headers: gen.StartTask200ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+}
+
+// DeleteTask removes a task that is not running, retrying or pausing.
+func (m *Mock) DeleteTask(ctx context.Context, req gen.DeleteTaskRequestObject) (gen.DeleteTaskResponseObject, error) {
+	code := m.apply(ctx, req.ProjectId, req.TaskId, func(s *taskState) string {
+		switch s.task.Status {
+		case StatusMigrating, StatusRetrying, StatusPausing:
+			return gen.CodeTaskInProgress
+		}
+		delete(m.tasks, taskKey{req.ProjectId, req.TaskId})
+		return ""
+	})
+	if code != "" {
+		return gen.DeleteTask400JSONResponse{Body: m.error(code), Headers: gen.DeleteTask400ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+	}
+	return gen.DeleteTask200Response{Headers: gen.DeleteTask200ResponseHeaders{XRequestId: contract.RequestID(ctx)}}, nil
+}
+
+func ptrEmpty(s *string) bool { return s == nil || *s == "" }
 
 func (m *Mock) error(code string) gen.Error {
-	return gen.Error{ErrorCode: code, ErrorMsg: m.v.Message(code)}
+	return gen.Error{ErrorCode: code, ErrorMsg: m.v.Message(http.StatusBadRequest, code)}
 }
 
-// stop is the whole transition, atomic under the lock: of many concurrent
-// stops of one migrating task exactly one is accepted. It returns the error
-// code of a refusal, or "".
-func (m *Mock) stop(project string, id int64) string {
+// apply is the one state machine behind every operation: under the lock it
+// checks that the caller's credentials cover the project (OMS.0072), finds
+// the task (OMS.1009), settles it and applies fn, which returns the error
+// code of a refusal or "". Of many concurrent calls on one task, each sees
+// the state the previous one left: one stop of a migrating task wins.
+func (m *Mock) apply(ctx context.Context, project string, id int64, fn func(*taskState) string) string {
+	projects, _ := ctx.Value(projectsKey{}).([]string)
+	if !slices.Contains(projects, project) && !slices.Contains(projects, AnyProject) {
+		return gen.CodeInsufficientPermission
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.tasks[taskKey{project, id}]
@@ -268,13 +380,5 @@ func (m *Mock) stop(project string, id int64) string {
 		return gen.CodeTaskNotFound
 	}
 	m.settle(s)
-	switch s.task.Status {
-	case StatusMigrating:
-		s.task.Status, s.stoppedAt = StatusPausing, m.now()
-		return ""
-	case StatusSucceeded:
-		return gen.CodeAlreadyFinished
-	default:
-		return gen.CodeNotMigrating
-	}
+	return fn(s)
 }

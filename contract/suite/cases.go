@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -31,14 +32,19 @@ type Case struct {
 
 	method string
 	path   []string // path segments, each sent as is (already escaped)
+	body   []byte   // sent as application/json when not nil
 	auth   auth
 	expect func(a answer) bool
+	// poll resends the request, with backoff, until expect holds or the
+	// run's timeout has passed: a workflow waiting for a task's status.
+	poll bool
 }
 
 // answer is what a case's expectation looks at.
 type answer struct {
-	status int
-	code   string // as gen.DecodeError reads it
+	status     int
+	code       string // as gen.DecodeError reads it
+	taskStatus int64  // a 2xx JSON body's "status", or -1
 }
 
 // auth is how a case authenticates.
@@ -47,120 +53,79 @@ type auth struct {
 	scheme contract.Credential
 }
 
-// expectations shared by the cases, built from the spec.
-type expectations struct {
-	authCodes []string // codes documented under 401: an authentication failure
-	notFound  string   // the code of the gateway's 404
+// is expects exactly status and code.
+func is(status int, code string) func(answer) bool {
+	return func(a answer) bool { return a.status == status && a.code == code }
 }
 
-func (e expectations) authFailure(a answer) bool {
-	return a.status == http.StatusUnauthorized || (a.status == http.StatusForbidden && slices.Contains(e.authCodes, a.code))
+// builder derives one operation's cases.
+type builder struct {
+	v     *contract.Validator
+	cfg   *Config
+	op    contract.Operation
+	base  map[string]string
+	codes []string // the codes OMS refuses an invalid request of op with
 }
 
-// accepted: the request got past the gateway and parameter validation. It
-// may still be refused for the task (400 with a task code, 403): only a
-// refusal of the valid value itself, an authentication failure or "no such
-// API" fail it.
-func (e expectations) accepted(codes []string) func(a answer) bool {
-	return func(a answer) bool {
-		switch {
-		case e.authFailure(a), a.status == http.StatusNotFound:
-			return false
-		case a.status == http.StatusBadRequest:
-			return !slices.Contains(codes, a.code)
-		}
-		return a.status == http.StatusOK || a.status == http.StatusForbidden
+func (b *builder) mk(name, rule, expectation string, values map[string]string, body []byte, a auth, expect func(answer) bool) Case {
+	vals := maps.Clone(b.base)
+	maps.Copy(vals, values)
+	if body == nil && b.op.BodyRequired {
+		body = b.body()
 	}
+	return Case{Name: b.op.OperationID + " " + name, Operation: b.op.OperationID, Rule: rule, Expectation: expectation,
+		method: b.op.Method, path: fillPath(b.op.Path, vals), body: body, auth: a, expect: expect}
 }
 
-// newExpectations reads from the spec what the cases share.
-func newExpectations(v *contract.Validator) expectations {
-	e := expectations{notFound: v.StatusCode(http.StatusNotFound)}
-	for _, op := range contract.Operations(v.Spec()) {
-		if ref := op.Responses.Status(http.StatusUnauthorized); ref != nil {
-			e.authCodes = appendExampleCodes(e.authCodes, ref.Value)
-		}
+// body is the operation's example body, the one its valid cases send.
+func (b *builder) body() []byte {
+	if b.op.BodyExample == nil {
+		return []byte("{}")
 	}
-	return e
+	out, _ := json.Marshal(b.op.BodyExample)
+	return out
+}
+
+// accepted: the request got past the gateway and OMS's validation. It may
+// still be refused for the task (400 with another code, e.g. no such task).
+func (b *builder) accepted() (string, func(answer) bool) {
+	return fmt.Sprintf("accepted: %d, or 400 other than %s", b.op.Success, strings.Join(b.codes, "/")),
+		func(a answer) bool {
+			return a.status == b.op.Success || a.status == http.StatusBadRequest && a.code != "" && !slices.Contains(b.codes, a.code)
+		}
+}
+
+// refused: 400 with code, the only answer the spec documents for it.
+func refused(code string) (string, func(answer) bool) {
+	return "refused: 400 " + code, is(http.StatusBadRequest, code)
 }
 
 // buildCases derives the cases for every operation of the spec: each path
-// parameter at and past its schema's bounds, each credential scheme missing,
-// empty and wrong, each undeclared method on each path.
+// parameter at and past its schema's bounds, each member of a JSON body,
+// each credential scheme missing, empty and wrong, a positive case where
+// a task is named for the operation, each undeclared method on each path.
 func buildCases(v *contract.Validator, cfg *Config) []Case {
-	doc := v.Spec()
-	e := newExpectations(v)
 	var cases []Case
 	paths := map[string][]string{}
-	for _, op := range contract.Operations(doc) {
+	for _, op := range v.Operations() {
 		paths[op.Path] = append(paths[op.Path], op.Method)
-		base := map[string]string{}
-		var allCodes []string
+		if !cfg.selected(op.OperationID) {
+			continue
+		}
+		b := &builder{v: v, cfg: cfg, op: op, base: map[string]string{}}
 		for _, p := range op.Params {
-			base[p.Name] = baseValue(p, cfg)
-			allCodes = append(allCodes, contract.ErrorCode(p.Extensions))
+			b.base[p.Name] = baseValue(p, cfg)
+			b.codes = append(b.codes, contract.ErrorCode(p.Extensions))
 		}
-		allCodes = append(allCodes, contract.ErrorCode(op.Extensions))
-		slices.Sort(allCodes)
-		allCodes = slices.Compact(slices.DeleteFunc(allCodes, func(c string) bool { return c == "" }))
-		mk := func(name, rule, expectation string, values map[string]string, a auth, expect func(answer) bool) Case {
-			vals := maps.Clone(base)
-			maps.Copy(vals, values)
-			return Case{Name: op.OperationID + " " + name, Operation: op.OperationID, Rule: rule, Expectation: expectation,
-				method: op.Method, path: fillPath(op.Path, vals), auth: a, expect: expect}
-		}
-		for _, p := range op.Params {
-			if p.In != openapi3.ParameterInPath || p.Schema == nil {
-				continue
-			}
-			code := contract.ErrorCode(p.Extensions)
-			_, scoped := cfg.Params[p.Name]
-			for _, pr := range probes(p.Schema.Value) {
-				if pr.valid {
-					if cfg.NoBoundaryProbes && !scoped {
-						continue
-					}
-					cases = append(cases, mk(p.Name+"="+short(pr.value), p.Name+": "+pr.rule,
-						fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(allCodes, "/")),
-						map[string]string{p.Name: pr.value}, auth{}, e.accepted(allCodes)))
-					continue
-				}
-				want := fmt.Sprintf("refused: 400 %s", code)
-				expect := func(a answer) bool {
-					return (a.status == http.StatusBadRequest && a.code == code) ||
-						(a.status == http.StatusForbidden && scoped) ||
-						(a.status == http.StatusNotFound && pr.value == "") ||
-						(a.status == http.StatusRequestURITooLong && pr.long)
-				}
-				if scoped {
-					want += ", or 403 (the credentials are scoped to it)"
-				}
-				if pr.value == "" {
-					want += ", or 404 " + e.notFound + " (no route)"
-				}
-				cases = append(cases, mk(p.Name+"="+short(pr.value), p.Name+": "+pr.rule, want,
-					map[string]string{p.Name: pr.value}, auth{}, expect))
-			}
-		}
-		refused := "refused: 401, or 403 " + strings.Join(e.authCodes, "/")
-		cases = append(cases, mk("no credentials", "security: none sent", refused, nil, auth{kind: "none"}, e.authFailure))
-		for _, name := range schemeNames(op, doc) {
-			c := v.Credentials()[name]
-			if isSignature(c) && cfg.AKSK.AK != "" || !isSignature(c) && cfg.Token != "" {
-				cases = append(cases, mk(name+" valid", name+": the configured credential",
-					fmt.Sprintf("accepted: 200, 403, or 400 other than %s", strings.Join(allCodes, "/")),
-					nil, auth{kind: "valid", scheme: c}, e.accepted(allCodes)))
-			}
-			for _, kind := range []string{"empty", "wrong", "stale", "long"} {
-				rule := name + ": " + map[string]string{"empty": "empty " + c.Header, "wrong": "unknown credential",
-					"stale": "signature date past x-oms-max-skew", "long": c.Header + " past x-oms-value maxLength"}[kind]
-				if kind == "stale" && !isSignature(c) || kind == "long" && (c.Value == nil || c.Value.MaxLength == nil) {
-					continue
-				}
-				cases = append(cases, mk(name+" "+kind, rule, refused, nil, auth{kind: kind, scheme: c}, e.authFailure))
-			}
-		}
+		b.codes = append(b.codes, op.Code)
+		slices.Sort(b.codes)
+		b.codes = slices.Compact(slices.DeleteFunc(b.codes, func(c string) bool { return c == "" }))
+		cases = append(cases, b.paramCases()...)
+		cases = append(cases, b.bodyCases()...)
+		cases = append(cases, b.authCases()...)
+		cases = append(cases, b.positiveCase()...)
 	}
+	notFound := v.StatusCode(http.StatusNotFound)
 	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		declared := paths[path]
 		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost} {
@@ -168,7 +133,7 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 				continue
 			}
 			vals := map[string]string{}
-			for _, op := range contract.Operations(doc) {
+			for _, op := range v.Operations() {
 				if op.Path == path {
 					for _, p := range op.Params {
 						vals[p.Name] = baseValue(p, cfg)
@@ -176,43 +141,202 @@ func buildCases(v *contract.Validator, cfg *Config) []Case {
 				}
 			}
 			cases = append(cases, Case{Name: m + " " + path, Rule: "method " + m + " not declared on the path",
-				Expectation: "404 " + e.notFound + " (the gateway has no such API)", method: m, path: fillPath(path, vals),
-				expect: func(a answer) bool { return a.status == http.StatusNotFound && a.code == e.notFound }})
+				Expectation: "404 " + notFound + " (the gateway has no such API)", method: m, path: fillPath(path, vals),
+				expect: is(http.StatusNotFound, notFound)})
 		}
 	}
 	return cases
 }
 
-// behaviourCases are StopTask's own layer: its state machine, against tasks
-// the caller named. A spec without StopTask has none.
-func behaviourCases(v *contract.Validator, cfg *Config) []Case {
-	i := slices.IndexFunc(contract.Operations(v.Spec()), func(op contract.Operation) bool { return op.OperationID == "StopTask" })
-	if i < 0 {
+// paramCases probe each path parameter's schema. A value outside it gets
+// 400 with the parameter's x-oms-error-code; an empty segment may instead
+// get the gateway's 404, for the path no longer matches.
+func (b *builder) paramCases() []Case {
+	var cases []Case
+	notFound := b.v.StatusCode(http.StatusNotFound)
+	for _, p := range b.op.Params {
+		if p.In != openapi3.ParameterInPath || p.Schema == nil {
+			continue
+		}
+		code := contract.ErrorCode(p.Extensions)
+		_, scoped := b.cfg.Params[p.Name]
+		for _, pr := range distinct(probes(p.Schema.Value)) {
+			name, rule, vals := p.Name+"="+short(pr.value), p.Name+": "+pr.rule, map[string]string{p.Name: pr.value}
+			if pr.valid {
+				if !b.cfg.NoBoundaryProbes || scoped {
+					want, expect := b.accepted()
+					cases = append(cases, b.mk(name, rule, want, vals, nil, auth{}, expect))
+				}
+				continue
+			}
+			want, expect := refused(code)
+			if pr.value == "" {
+				want += ", or 404 " + notFound + " (no route)"
+				expect = func(a answer) bool { return is(http.StatusBadRequest, code)(a) || is(http.StatusNotFound, notFound)(a) }
+			}
+			cases = append(cases, b.mk(name, rule, want, vals, nil, auth{}, expect))
+		}
+	}
+	return cases
+}
+
+// bodyCases probe a JSON body: missing, not JSON, each required member
+// missing, each member of the wrong type, each member at and past its
+// length limits and outside its enum. An invalid body gets 400 with the
+// operation's x-oms-error-code.
+func (b *builder) bodyCases() []Case {
+	s := b.op.Body
+	if s == nil {
 		return nil
 	}
-	op := contract.Operations(v.Spec())[i]
-	stop := func(name, rule string, id int64, expectation string, expect func(answer) bool) Case {
-		vals := map[string]string{"project_id": cfg.Params["project_id"], "task_id": strconv.FormatInt(id, 10)}
-		return Case{Name: "StopTask " + name, Operation: op.OperationID, Rule: rule, Expectation: expectation, method: op.Method,
-			path: fillPath(op.Path, vals), expect: expect}
+	var example map[string]any
+	_ = json.Unmarshal(b.body(), &example)
+	with := func(name string, v any) []byte {
+		m := maps.Clone(example)
+		if m == nil {
+			m = map[string]any{}
+		}
+		if v == nil {
+			delete(m, name)
+		} else {
+			m[name] = v
+		}
+		out, _ := json.Marshal(m)
+		return out
 	}
-	code := func(status int, c string) func(answer) bool {
-		return func(a answer) bool { return a.status == status && a.code == c }
+	want, expect := refused(b.op.Code)
+	okWant, okExpect := b.accepted()
+	var cases []Case
+	add := func(name, rule string, body []byte, valid bool) {
+		if valid {
+			cases = append(cases, b.mk(name, rule, okWant, nil, body, auth{}, okExpect))
+		} else {
+			cases = append(cases, b.mk(name, rule, want, nil, body, auth{}, expect))
+		}
+	}
+	if b.op.BodyRequired {
+		add("body missing", "requestBody: required", []byte{}, false)
+	}
+	add("body not JSON", "requestBody: application/json", []byte("{not json"), false)
+	for _, name := range s.Required {
+		add("body without "+name, "body: required "+name, with(name, nil), false)
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		ps := s.Properties[name].Value
+		if ps == nil {
+			continue
+		}
+		wrong := any("not-a-" + ps.Type.Slice()[0])
+		if ps.Type.Is(openapi3.TypeString) {
+			wrong = 12345
+		}
+		add("body "+name+" of the wrong type", "body: "+name+" type "+ps.Type.Slice()[0], with(name, wrong), false)
+		if ps.Type.Is(openapi3.TypeString) {
+			for _, pr := range distinct(probes(ps)) {
+				add("body "+name+"="+short(pr.value), "body: "+name+" "+pr.rule, with(name, pr.value), pr.valid)
+			}
+		}
+		if len(ps.Enum) > 0 {
+			add("body "+name+" outside its enum", "body: "+name+" enum", with(name, "NOT_AN_ENUM_VALUE"), false)
+		}
+	}
+	return cases
+}
+
+// authCases send no credentials, and each scheme's credential empty,
+// unknown, stale and over-long: the gateway's 401 with a code documented
+// under 401.
+func (b *builder) authCases() []Case {
+	doc := b.v.Spec()
+	codes := b.op.Codes[strconv.Itoa(http.StatusUnauthorized)]
+	want := "refused: 401 " + strings.Join(codes, "/")
+	refusedAuth := func(a answer) bool { return a.status == http.StatusUnauthorized && slices.Contains(codes, a.code) }
+	cases := []Case{b.mk("no credentials", "security: none sent", want, nil, nil, auth{kind: "none"}, refusedAuth)}
+	for _, name := range schemeNames(b.op, doc) {
+		c := b.v.Credentials()[name]
+		if isSignature(c) && b.cfg.AKSK.AK != "" || !isSignature(c) && b.cfg.Token != "" {
+			okWant, okExpect := b.accepted()
+			cases = append(cases, b.mk(name+" valid", name+": the configured credential", okWant, nil, nil, auth{kind: "valid", scheme: c}, okExpect))
+		}
+		for _, kind := range []string{"empty", "wrong", "stale", "long"} {
+			rule := name + ": " + map[string]string{"empty": "empty " + c.Header, "wrong": "unknown credential",
+				"stale": "signature date past x-oms-max-skew", "long": c.Header + " past x-oms-value maxLength"}[kind]
+			if kind == "stale" && !isSignature(c) || kind == "long" && (c.Value == nil || c.Value.MaxLength == nil) {
+				continue
+			}
+			cases = append(cases, b.mk(name+" "+kind, rule, want, nil, nil, auth{kind: kind, scheme: c}, refusedAuth))
+		}
+	}
+	return cases
+}
+
+// positiveCase sends the operation to a task named for it (Config.Positive),
+// or, for a GET all of whose path parameters are configured, as it is: the
+// documented 2xx is expected, and its body validated. Other operations get
+// none: the suite changes no task it was not given.
+func (b *builder) positiveCase() []Case {
+	vals, named := b.cfg.Positive[b.op.OperationID]
+	if !named {
+		for _, p := range b.op.Params {
+			if _, ok := b.cfg.Params[p.Name]; !ok && p.In == openapi3.ParameterInPath {
+				return nil
+			}
+		}
+		if b.op.Method != http.MethodGet {
+			return nil
+		}
+	}
+	rule := "positive: " + b.op.OperationID + " on a task that accepts it"
+	return []Case{b.mk("accepted", rule, strconv.Itoa(b.op.Success), vals, nil, auth{}, is(b.op.Success, ""))}
+}
+
+// Workflow names tasks of the project for the official workflows and
+// StopTask's own state machine. Each task is used once.
+type Workflow struct {
+	Migrating      int64 // a migrating task: stopped, then refused as not migrating
+	PauseAndDelete int64 // a migrating task: stopped, shown until stopped, deleted, gone
+	Paused         int64 // a stopped task: started, shown waiting or migrating, refused as started
+	Finished       int64 // a succeeded task: a stop refused as finished
+	Unknown        int64 // no task: a stop refused as not found
+}
+
+// workflowCases are the behaviour layer: StopTask's state machine and the
+// two official workflows (示例3 pause and delete, 示例2 start), run in
+// order on the tasks cfg.Workflow names. Steps whose operation the spec
+// lacks, or the run leaves out, are left out.
+func workflowCases(v *contract.Validator, cfg *Config) []Case {
+	w := cfg.Workflow
+	if w == nil {
+		return nil
 	}
 	var cases []Case
-	if b := cfg.Behaviour; b != nil {
-		cases = append(cases,
-			stop("migrating", "behaviour: a migrating task is paused", b.Migrating, "200", code(http.StatusOK, "")),
-			stop("migrating again", "behaviour: a pausing task is not migrating", b.Migrating, "400 "+gen.CodeNotMigrating, code(http.StatusBadRequest, gen.CodeNotMigrating)),
-			stop("finished", "behaviour: a finished task", b.Finished, "400 "+gen.CodeAlreadyFinished, code(http.StatusBadRequest, gen.CodeAlreadyFinished)),
-			stop("unknown", "behaviour: no such task", b.Unknown, "400 "+gen.CodeTaskNotFound, code(http.StatusBadRequest, gen.CodeTaskNotFound)))
+	step := func(opID, name, rule string, id int64, expectation string, expect func(answer) bool, poll bool) {
+		op, ok := v.Operation(opID)
+		if !ok || !cfg.selected(opID) {
+			return
+		}
+		b := &builder{v: v, cfg: cfg, op: op, base: maps.Clone(cfg.Params)}
+		c := b.mk(name, rule, expectation, map[string]string{"task_id": strconv.FormatInt(id, 10)}, nil, auth{}, expect)
+		c.poll = poll
+		cases = append(cases, c)
 	}
-	if cfg.StopTaskID != nil {
-		cases = append(cases, stop("--stop-task", "behaviour: the named task is paused", *cfg.StopTaskID, "200, or 400 "+gen.CodeNotMigrating+" (already paused)",
-			func(a answer) bool {
-				return a.status == http.StatusOK || code(http.StatusBadRequest, gen.CodeNotMigrating)(a)
-			}))
+	status := func(want ...int64) func(answer) bool {
+		return func(a answer) bool { return a.status == http.StatusOK && slices.Contains(want, a.taskStatus) }
 	}
+	bad := http.StatusBadRequest
+	step("StopTask", "migrating", "behaviour: a migrating task is paused", w.Migrating, "200", is(http.StatusOK, ""), false)
+	step("StopTask", "migrating again", "behaviour: a pausing task is not migrating", w.Migrating, "400 "+gen.CodeNotMigrating, is(bad, gen.CodeNotMigrating), false)
+	step("StopTask", "finished", "behaviour: a finished task", w.Finished, "400 "+gen.CodeAlreadyFinished, is(bad, gen.CodeAlreadyFinished), false)
+	step("StopTask", "unknown", "behaviour: no such task", w.Unknown, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), false)
+	const pd, st = "workflow 示例3 pause and delete: ", "workflow 示例2 start: "
+	step("StopTask", "pause (示例3 step 2)", pd+"stop a migrating task", w.PauseAndDelete, "200", is(http.StatusOK, ""), false)
+	step("DeleteTask", "while pausing (示例3)", pd+"a pausing task cannot be deleted", w.PauseAndDelete, "400 "+gen.CodeTaskInProgress, is(bad, gen.CodeTaskInProgress), false)
+	step("ShowTask", "until stopped (示例3 step 3)", pd+"ShowTask until status 3", w.PauseAndDelete, "200, status 3 (polled)", status(3), true)
+	step("DeleteTask", "stopped (示例3 step 4)", pd+"delete the stopped task", w.PauseAndDelete, "200", is(http.StatusOK, ""), false)
+	step("ShowTask", "deleted (示例3)", pd+"a deleted task is gone", w.PauseAndDelete, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), false)
+	step("StartTask", "paused (示例2 step 2)", st+"start a paused task", w.Paused, "200", is(http.StatusOK, ""), false)
+	step("ShowTask", "started (示例2 step 3)", st+"ShowTask: waiting or migrating", w.Paused, "200, status 1 or 2", status(1, 2), false)
+	step("StartTask", "started again (示例2)", st+"a started task cannot be started", w.Paused, "400 "+gen.CodeAlreadyStarted, is(bad, gen.CodeAlreadyStarted), false)
 	return cases
 }
 
@@ -260,6 +384,17 @@ func probes(s *openapi3.Schema) []probe {
 	return ps
 }
 
+// distinct drops a probe whose value an earlier one has (minLength and
+// maxLength may be equal).
+func distinct(ps []probe) []probe {
+	seen := map[string]bool{}
+	return slices.DeleteFunc(ps, func(p probe) bool {
+		dup := seen[p.value]
+		seen[p.value] = true
+		return dup
+	})
+}
+
 // baseValue is a parameter's value in cases that probe something else: the
 // configured value (the project), else the schema's minimum (a task ID that
 // is assumed not to exist), else the example.
@@ -304,20 +439,6 @@ func schemeNames(op contract.Operation, doc *openapi3.T) []string {
 
 // isSignature: a scheme with a date skew is a signature the suite signs.
 func isSignature(c contract.Credential) bool { return c.MaxSkew > 0 }
-
-func appendExampleCodes(codes []string, r *openapi3.Response) []string {
-	for _, mt := range r.Content {
-		for _, ex := range mt.Examples {
-			if m, ok := ex.Value.Value.(map[string]any); ok {
-				if c, ok := m["error_code"].(string); ok && !slices.Contains(codes, c) {
-					codes = append(codes, c)
-				}
-			}
-		}
-	}
-	slices.Sort(codes)
-	return codes
-}
 
 // short is a probe's value for a case name: a long run of one character
 // as "a×1024", counted in characters as the spec's lengths are.

@@ -130,7 +130,7 @@ func segment(t *testing.T, c suite.CaseResult, template, name string) string {
 // stopTask is StopTask as the spec v holds declares it.
 func stopTask(t *testing.T, v *contract.Validator) contract.Operation {
 	t.Helper()
-	for _, op := range contract.Operations(v.Spec()) {
+	for _, op := range v.Operations() {
 		if op.OperationID == "StopTask" {
 			return op
 		}

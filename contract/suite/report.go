@@ -68,9 +68,13 @@ func (r CaseResult) Failed(check string) bool {
 
 // Report is a whole run.
 type Report struct {
-	Endpoint string       `json:"endpoint"`
-	Spec     string       `json:"spec"`
-	Cases    []CaseResult `json:"cases"`
+	Endpoint string `json:"endpoint"`
+	Spec     string `json:"spec"`
+	// Operations are the operationIds the run checked; LeftOut those of the
+	// spec it was told to leave out.
+	Operations []string     `json:"operations"`
+	LeftOut    []string     `json:"left_out,omitempty"`
+	Cases      []CaseResult `json:"cases"`
 	// CredentialsRefused: every case sent with the configured credentials
 	// was refused for them, so the run says nothing about the server.
 	CredentialsRefused bool `json:"credentials_refused,omitempty"`

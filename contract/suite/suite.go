@@ -1,15 +1,18 @@
 package suite
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,24 +41,33 @@ type Config struct {
 	// parameters (task IDs 0 and the maximum), which a real server would
 	// act on if such a task existed.
 	NoBoundaryProbes bool
-	// Behaviour, when set, adds StopTask's state machine on these tasks.
-	Behaviour *Behaviour
-	// StopTaskID, when set, really stops that task.
-	StopTaskID *int64
+	// Positive names, by operationId, the parameter values (such as
+	// {"task_id": "1912…"}) of a request the operation must accept with its
+	// documented 2xx; a GET whose path parameters are all in Params gets
+	// one without being named. Other operations get none, so that the
+	// suite changes no task it was not given.
+	Positive map[string]map[string]string
+	// Workflow, when set, runs StopTask's state machine and the official
+	// workflows on these tasks.
+	Workflow *Workflow
+	// Operations, when not empty, limits the run to these operationIds.
+	Operations []string
 	// Timeout bounds each exchange (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Coverage, when set, counts every exchange.
 	Coverage *contract.Coverage
 }
 
-// Behaviour names tasks of the project for StopTask's own cases.
-type Behaviour struct {
-	Migrating, Finished, Unknown int64
+func (cfg *Config) selected(op string) bool {
+	return len(cfg.Operations) == 0 || slices.Contains(cfg.Operations, op)
 }
 
 // ErrUnreachable means there was no server to judge: the connection was
 // refused or the host is unknown.
 var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
+
+// ErrUnknownOperation: Config.Operations names an operation the spec lacks.
+var ErrUnknownOperation = errors.New("suite: no such operation in the spec")
 
 // Run sends every case and judges the answers. It returns an error only
 // when there is no verdict at all (ErrUnreachable).
@@ -72,15 +84,32 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	client := &http.Client{Timeout: cfg.Timeout, Transport: contract.NewTransport(v, nil, opts...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	scrub := contract.NewScrubber(cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
-	cases := append(buildCases(v, &cfg), behaviourCases(v, &cfg)...)
+	for _, op := range cfg.Operations {
+		if _, ok := v.Operation(op); !ok {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownOperation, op)
+		}
+	}
+	cases := append(buildCases(v, &cfg), workflowCases(v, &cfg)...)
 	report := &Report{Endpoint: contract.RedactURL(cfg.Endpoint), Spec: v.Spec().Info.Title + " " + v.Spec().Info.Version}
+	for _, op := range v.Operations() {
+		if cfg.selected(op.OperationID) {
+			report.Operations = append(report.Operations, op.OperationID)
+		} else {
+			report.LeftOut = append(report.LeftOut, op.OperationID)
+		}
+	}
 	authenticated, refused := 0, 0
-	e := newExpectations(v)
 	for _, c := range cases {
 		seen := len(rec.Records())
 		res := CaseResult{Name: c.Name, Operation: c.Operation, Rule: c.Rule, Expectation: c.Expectation, Method: c.method,
 			Path: "/" + strings.Join(c.path, "/")}
 		a, err := send(ctx, client, &cfg, c)
+		for wait := 100 * time.Millisecond; c.poll && err == nil && !c.expect(a) && wait < cfg.Timeout; wait *= 2 {
+			if sleep(ctx, wait) != nil {
+				break
+			}
+			a, err = send(ctx, client, &cfg, c)
+		}
 		switch {
 		case err == nil:
 		case isDial(err):
@@ -122,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if (c.auth.kind == "" || c.auth.kind == "valid") && err == nil && c.Operation != "" &&
 			a.status != http.StatusNotFound && a.status != http.StatusRequestURITooLong {
 			authenticated++
-			if e.authFailure(a) {
+			if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden {
 				refused++
 			}
 		}
@@ -132,15 +161,33 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return report, nil
 }
 
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // send makes one case's request and reads the answer's status and code.
 func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer, error) {
 	u, err := url.Parse(strings.TrimSuffix(cfg.Endpoint, "/") + "/" + strings.Join(c.path, "/"))
 	if err != nil {
 		return answer{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
+	var reqBody io.Reader
+	if c.body != nil {
+		reqBody = bytes.NewReader(c.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), reqBody)
 	if err != nil {
 		return answer{}, err
+	}
+	if c.body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if err := authenticate(ctx, req, cfg, c.auth); err != nil {
 		return answer{}, err
@@ -154,9 +201,13 @@ func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer
 	if err != nil {
 		return answer{status: resp.StatusCode}, err
 	}
-	a := answer{status: resp.StatusCode}
+	a := answer{status: resp.StatusCode, taskStatus: -1}
 	if resp.StatusCode >= 400 {
 		a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
+	}
+	var task struct{ Status *int64 }
+	if resp.StatusCode < 300 && json.Unmarshal(body, &task) == nil && task.Status != nil {
+		a.taskStatus = *task.Status
 	}
 	return a, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/contract/mock"
@@ -28,14 +29,27 @@ undeclared method on each path. Every answer is validated against the spec;
 a 5xx or an exchange the server breaks off fails. The table names the schema
 keyword or rule behind each case; failures show what was expected.
 
+For a JSON request body it sends each required member missing, each member
+of the wrong type, at and past its length limits and outside its enum, and
+a body that is not JSON. Each operation gets a positive case, expecting its
+documented 2xx (whose body is validated), on a task named for it; a GET
+whose path parameters are all configured gets one anyway.
+
 Without --endpoint (or OMS_ENDPOINT) the suite runs against a mock started in
-this process, and also checks StopTask's behaviour (a migrating task is
-paused, then refused as not migrating; a finished and an unknown task).
+this process, names a task for each operation the mock implements, and runs
+the behaviour layer: StopTask's state machine and the two official
+workflows, 示例3 (StopTask, ShowTask until status 3, DeleteTask) and 示例2
+(StartTask on a paused task, ShowTask). Operations of --spec that the mock
+does not implement are answered from the spec's examples and listed.
 
 With --endpoint it is non-destructive on one assumption: that the valid
 boundary task IDs (the schema's minimum and maximum) are not tasks of the
-project; --no-boundary-probes leaves those cases out. --stop-task ID really
-stops that task. --endpoint needs --project and --token or --ak/--sk.
+project; --no-boundary-probes leaves those cases out. --task OPERATION=ID
+sends OPERATION's positive case to task ID (ShowTask=ID reads a task;
+StopTask=ID really stops it, DeleteTask=ID really deletes it): destructive
+operations run only on the tasks you name. --operation limits the run to
+some operations, for a server that serves only those. --endpoint needs
+--project and --token or --ak/--sk.
 
 Environment (used for flags not given; values are never printed):
   OMS_ENDPOINT OMS_PROJECT_ID OMS_TOKEN OMS_AK OMS_SK OMS_SECURITY_TOKEN
@@ -62,7 +76,10 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	minCoverage := fs.Float64("min-coverage", 0, "fail when less than this share (0..1) of the documented responses was exercised")
 	wide := fs.Bool("wide", false, "print every case's rule and expectation, uncut")
 	noProbes := fs.Bool("no-boundary-probes", false, "leave out the valid boundary task IDs (see above)")
-	stopTask := fs.String("stop-task", "", "really stop this task `ID` and expect 200 (or not migrating)")
+	stopTask := fs.String("stop-task", "", "really stop this task `ID` and expect 200: --task StopTask=ID")
+	var tasks, operations listFlag
+	fs.Var(&tasks, "task", "send `OPERATION=ID`'s positive case to task ID (repeatable)")
+	fs.Var(&operations, "operation", "check only operation `ID` (repeatable); the reports list those left out")
 	timeout := fs.Duration("timeout", suite.DefaultTimeout, "bound on each exchange")
 	if code, ok := parseFlags(fs, checkUsage, args, stdout, stderr); !ok {
 		return code
@@ -76,13 +93,16 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	case *timeout <= 0:
 		return usage("--timeout must be positive")
 	}
-	cfg := suite.Config{NoBoundaryProbes: *noProbes, Timeout: *timeout}
+	cfg := suite.Config{NoBoundaryProbes: *noProbes, Timeout: *timeout, Operations: operations, Positive: map[string]map[string]string{}}
 	if *stopTask != "" {
-		id, err := strconv.ParseInt(*stopTask, 10, 64)
-		if err != nil {
-			return usage("--stop-task %q is not a task ID", *stopTask)
+		tasks = append(tasks, "StopTask="+*stopTask)
+	}
+	for _, t := range tasks {
+		op, id, ok := strings.Cut(t, "=")
+		if _, err := strconv.ParseInt(id, 10, 64); !ok || err != nil {
+			return usage("--task %q is not OPERATION=ID", t)
 		}
-		cfg.StopTaskID = &id
+		cfg.Positive[op] = map[string]string{"task_id": id}
 	}
 	endpoint := s["endpoint"]
 	if endpoint.value == "" {
@@ -91,7 +111,10 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 				return usage("%s needs --endpoint: without one the built-in mock is checked with its own credentials", x)
 			}
 		}
-		url, stop, err := startMock(ctx, *specFile)
+		if len(tasks) > 0 {
+			return usage("--task needs --endpoint: the built-in mock's tasks are named by the mock")
+		}
+		m, url, stop, err := startMock(ctx, *specFile)
 		if err != nil {
 			return usage("%v", err)
 		}
@@ -99,9 +122,16 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.Endpoint, cfg.Token = url, mock.DefaultToken
 		cfg.AKSK = signer.Credentials{AK: mock.DefaultAK, SK: mock.DefaultSK, ProjectID: mock.DefaultProjectID}
 		cfg.Params = map[string]string{"project_id": mock.DefaultProjectID}
-		cfg.Behaviour = &suite.Behaviour{Migrating: mock.DefaultMigratingTaskID,
-			Finished: mock.DefaultTaskID(mock.StatusSucceeded), Unknown: mock.DefaultUnknownTaskID}
+		var w suite.Workflow
+		cfg.Positive, w = mock.DefaultPlan()
+		cfg.Workflow = &w
+		for _, op := range m.Unimplemented() {
+			cfg.Positive[op] = map[string]string{}
+		}
 		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s\n", url)
+		if ops := m.Unimplemented(); len(ops) > 0 {
+			fmt.Fprintf(stderr, "omscontract check: the mock answers %s from the spec's examples: it has no behaviour for them\n", strings.Join(ops, ", "))
+		}
 	} else {
 		switch p, t, ak, sk := s["project"], s["token"], s["ak"], s["sk"]; {
 		case p.value == "":
@@ -124,6 +154,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
 	report, err := suite.Run(ctx, cfg)
+	if errors.Is(err, suite.ErrUnknownOperation) {
+		return usage("--operation: %v", err)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
 		return exitNoVerdict
@@ -163,20 +196,26 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // startMock serves a mock of specFile on a loopback port.
-func startMock(ctx context.Context, specFile string) (string, func(), error) {
+func startMock(ctx context.Context, specFile string) (*mock.Mock, string, func(), error) {
 	m, err := mock.New(nil, mock.WithContract(contract.WithSpecFile(specFile)))
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = serve(ctx, ln, m.Server()); close(done) }()
-	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+	return m, "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
 }
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 func writeFile(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

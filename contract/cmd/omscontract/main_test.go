@@ -177,7 +177,8 @@ func lines(s string) []string {
 }
 
 // writeSpecs writes an unchanged copy of openapi.yaml and one that adds an
-// operation, StartTask, and says so in its title.
+// operation, ExtraTask, and says so in its title: ShowTask under .../extra,
+// its 200 without the examples the mock would answer it from.
 func writeSpecs(t testing.TB) (unchanged, added string) {
 	t.Helper()
 	raw, err := os.ReadFile(specPath)
@@ -193,15 +194,25 @@ func writeSpecs(t testing.TB) (unchanged, added string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := contract.Operations(doc)
-	if len(ops) == 0 {
-		t.Fatal("the spec has no operation")
+	v, err := contract.New(contract.WithSpec(doc))
+	if err != nil {
+		t.Fatal(err)
 	}
-	op := *ops[0].Operation
-	op.OperationID = "StartTask"
-	item := doc.Paths.Find(ops[0].Path)
-	doc.Paths.Set(strings.TrimSuffix(ops[0].Path, "/stop")+"/start", &openapi3.PathItem{Parameters: item.Parameters, Post: &op})
-	doc.Info.Title += " with StartTask"
+	show, ok := v.Operation("ShowTask")
+	if !ok {
+		t.Fatal("the spec has no ShowTask")
+	}
+	op := *show.Operation
+	op.OperationID = "ExtraTask"
+	op.Responses = openapi3.NewResponses()
+	for status, ref := range show.Responses.Map() {
+		op.Responses.Set(status, ref)
+	}
+	ok200 := *show.Responses.Status(http.StatusOK).Value
+	ok200.Content = openapi3.NewContentWithJSONSchemaRef(ok200.Content.Get("application/json").Schema)
+	op.Responses.Set("200", &openapi3.ResponseRef{Value: &ok200})
+	doc.Paths.Set(show.Path+"/extra", &openapi3.PathItem{Parameters: doc.Paths.Find(show.Path).Parameters, Get: &op})
+	doc.Info.Title += " with ExtraTask"
 	js, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -448,7 +459,7 @@ func TestCheckTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			if r.code != exitFail {
-				t.Fatalf("want exit 1 (StartTask is not served); got %v", r)
+				t.Fatalf("want exit 1 (ExtraTask is not served); got %v", r)
 			}
 			detailed := 0
 			for _, c := range report.Cases {
@@ -519,7 +530,7 @@ func TestSpecFlag(t *testing.T) {
 			failing    string // what every failing row names
 		}{
 			{"unchanged copy", unchanged, exitOK, ""},
-			{"an added operation", added, exitFail, "StartTask"},
+			{"an added operation without examples", added, exitFail, "ExtraTask"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -547,16 +558,23 @@ func TestSpecFlag(t *testing.T) {
 		if status, code := post(t, stopTaskURL(url, mock.DefaultTaskID(mock.StatusPausing)), mock.DefaultToken); status != http.StatusBadRequest || code != gen.CodeNotMigrating {
 			t.Errorf("StopTask on a pausing task: %d %s, want 400 %s", status, code, gen.CodeNotMigrating)
 		}
-		if r := stop(); r.code != exitOK || !strings.Contains(r.stdout, "with StartTask on http://") {
+		if r := stop(); r.code != exitOK || !strings.Contains(r.stdout, "with ExtraTask on http://") {
 			t.Errorf("want exit 0 and the added spec's title; got %v", r)
 		}
 	})
 	t.Run("proxy", func(t *testing.T) {
 		cov := filepath.Join(t.TempDir(), "coverage.json")
 		url, stop := serveCLI(t, "proxy", "--listen", "127.0.0.1:0", "--upstream", serveMock(t, nil), "--spec", added, "--coverage", cov)
-		start := strings.TrimSuffix(stopTaskURL(url, mock.DefaultMigratingTaskID), "/stop") + "/start"
-		if status, _ := post(t, start, mock.DefaultToken); status != http.StatusNotFound {
-			t.Errorf("StartTask through the proxy: %d, want the mock's 404", status)
+		extra := strings.TrimSuffix(stopTaskURL(url, mock.DefaultMigratingTaskID), "/stop") + "/extra"
+		req, _ := http.NewRequest(http.MethodGet, extra, nil)
+		req.Header.Set("X-Auth-Token", mock.DefaultToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("ExtraTask through the proxy: %d, want the mock's 404", resp.StatusCode)
 		}
 		if r := stop(); r.code != exitOK {
 			t.Fatalf("proxy: %v", r)
@@ -565,16 +583,16 @@ func TestSpecFlag(t *testing.T) {
 		if err := json.Unmarshal([]byte(readFiles(t, cov)["coverage.json"]), &cr); err != nil {
 			t.Fatal(err)
 		}
-		if !startTaskSeen(cr) {
-			t.Errorf("the coverage does not count StartTask's 404: %+v", cr)
+		if !extraTaskSeen(cr) {
+			t.Errorf("the coverage does not count ExtraTask's 404: %+v", cr)
 		}
 	})
 }
 
-func startTaskSeen(cr contract.CoverageReport) bool {
+func extraTaskSeen(cr contract.CoverageReport) bool {
 	for _, op := range cr.Operations {
 		for _, rc := range op.Responses {
-			if op.OperationID == "StartTask" && rc.Status == "404" && rc.Seen == 1 {
+			if op.OperationID == "ExtraTask" && rc.Status == "404" && rc.Seen == 1 {
 				return true
 			}
 		}
