@@ -35,9 +35,10 @@ type Case struct {
 	body   []byte   // sent as application/json when not nil
 	auth   auth
 	expect func(a answer) bool
-	// poll resends the request, with backoff, until expect holds or the
-	// run's timeout has passed: a workflow waiting for a task's status.
-	poll bool
+	// poll, when set, resends the request with backoff while the answer
+	// satisfies it and expect does not, within the run's timeout: a
+	// workflow waiting for a task to leave a transient status.
+	poll func(a answer) bool
 }
 
 // answer is what a case's expectation looks at.
@@ -310,7 +311,7 @@ func workflowCases(v *contract.Validator, cfg *Config) []Case {
 		return nil
 	}
 	var cases []Case
-	step := func(opID, name, rule string, id int64, expectation string, expect func(answer) bool, poll bool) {
+	step := func(opID, name, rule string, id int64, expectation string, expect func(answer) bool, poll func(answer) bool) {
 		op, ok := v.Operation(opID)
 		if !ok || !cfg.selected(opID) {
 			return
@@ -324,19 +325,19 @@ func workflowCases(v *contract.Validator, cfg *Config) []Case {
 		return func(a answer) bool { return a.status == http.StatusOK && slices.Contains(want, a.taskStatus) }
 	}
 	bad := http.StatusBadRequest
-	step("StopTask", "migrating", "behaviour: a migrating task is paused", w.Migrating, "200", is(http.StatusOK, ""), false)
-	step("StopTask", "migrating again", "behaviour: a pausing task is not migrating", w.Migrating, "400 "+gen.CodeNotMigrating, is(bad, gen.CodeNotMigrating), false)
-	step("StopTask", "finished", "behaviour: a finished task", w.Finished, "400 "+gen.CodeAlreadyFinished, is(bad, gen.CodeAlreadyFinished), false)
-	step("StopTask", "unknown", "behaviour: no such task", w.Unknown, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), false)
+	step("StopTask", "migrating", "behaviour: a migrating task is paused", w.Migrating, "200", is(http.StatusOK, ""), nil)
+	step("StopTask", "migrating again", "behaviour: a pausing task is not migrating", w.Migrating, "400 "+gen.CodeNotMigrating, is(bad, gen.CodeNotMigrating), nil)
+	step("StopTask", "finished", "behaviour: a finished task", w.Finished, "400 "+gen.CodeAlreadyFinished, is(bad, gen.CodeAlreadyFinished), nil)
+	step("StopTask", "unknown", "behaviour: no such task", w.Unknown, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), nil)
 	const pd, st = "workflow 示例3 pause and delete: ", "workflow 示例2 start: "
-	step("StopTask", "pause (示例3 step 2)", pd+"stop a migrating task", w.PauseAndDelete, "200", is(http.StatusOK, ""), false)
-	step("DeleteTask", "while pausing (示例3)", pd+"a pausing task cannot be deleted", w.PauseAndDelete, "400 "+gen.CodeTaskInProgress, is(bad, gen.CodeTaskInProgress), false)
-	step("ShowTask", "until stopped (示例3 step 3)", pd+"ShowTask until status 3", w.PauseAndDelete, "200, status 3 (polled)", status(3), true)
-	step("DeleteTask", "stopped (示例3 step 4)", pd+"delete the stopped task", w.PauseAndDelete, "200", is(http.StatusOK, ""), false)
-	step("ShowTask", "deleted (示例3)", pd+"a deleted task is gone", w.PauseAndDelete, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), false)
-	step("StartTask", "paused (示例2 step 2)", st+"start a paused task", w.Paused, "200", is(http.StatusOK, ""), false)
-	step("ShowTask", "started (示例2 step 3)", st+"ShowTask: waiting or migrating", w.Paused, "200, status 1 or 2", status(1, 2), false)
-	step("StartTask", "started again (示例2)", st+"a started task cannot be started", w.Paused, "400 "+gen.CodeAlreadyStarted, is(bad, gen.CodeAlreadyStarted), false)
+	step("StopTask", "pause (示例3 step 2)", pd+"stop a migrating task", w.PauseAndDelete, "200", is(http.StatusOK, ""), nil)
+	step("DeleteTask", "while pausing (示例3)", pd+"a pausing task cannot be deleted", w.PauseAndDelete, "400 "+gen.CodeTaskInProgress, is(bad, gen.CodeTaskInProgress), nil)
+	step("ShowTask", "until stopped (示例3 step 3)", pd+"ShowTask until status 3", w.PauseAndDelete, "200, status 3 (polled while 2 or 7)", status(3), status(2, 7))
+	step("DeleteTask", "stopped (示例3 step 4)", pd+"delete the stopped task", w.PauseAndDelete, "200", is(http.StatusOK, ""), nil)
+	step("ShowTask", "deleted (示例3)", pd+"a deleted task is gone", w.PauseAndDelete, "400 "+gen.CodeTaskNotFound, is(bad, gen.CodeTaskNotFound), nil)
+	step("StartTask", "paused (示例2 step 2)", st+"start a paused task", w.Paused, "200", is(http.StatusOK, ""), nil)
+	step("ShowTask", "started (示例2 step 3)", st+"ShowTask: waiting or migrating", w.Paused, "200, status 1 or 2", status(1, 2), nil)
+	step("StartTask", "started again (示例2)", st+"a started task cannot be started", w.Paused, "400 "+gen.CodeAlreadyStarted, is(bad, gen.CodeAlreadyStarted), nil)
 	return cases
 }
 

@@ -37,6 +37,10 @@ type server struct {
 // configuration for it, as `omscontract check` builds it.
 func setup(t *testing.T, s server) suite.Config {
 	t.Helper()
+	if s.fx == nil {
+		s.fx = mock.DefaultFixtures()
+		s.fx.StopDelay = "20ms" // the workflows wait for it
+	}
 	m, err := mock.New(s.fx, mock.WithContract(contract.WithSpecFile(s.spec)))
 	if err != nil {
 		t.Fatalf("mock.New: %v", err)
@@ -60,10 +64,11 @@ func config(t *testing.T, s server, endpoint string) suite.Config {
 	if fx == nil {
 		fx = mock.DefaultFixtures()
 	}
+	positive, w := mock.DefaultPlan()
 	return suite.Config{Endpoint: endpoint, Validator: v, Token: fx.Tokens[0].Token,
-		AKSK:      signer.Credentials{AK: fx.AKSK[0].AK, SK: fx.AKSK[0].SK, ProjectID: mock.DefaultProjectID},
-		Params:    map[string]string{"project_id": mock.DefaultProjectID},
-		Behaviour: &suite.Behaviour{Migrating: mock.DefaultMigratingTaskID, Finished: mock.DefaultTaskID(mock.StatusSucceeded), Unknown: mock.DefaultUnknownTaskID}}
+		AKSK:     signer.Credentials{AK: fx.AKSK[0].AK, SK: fx.AKSK[0].SK, ProjectID: mock.DefaultProjectID},
+		Params:   map[string]string{"project_id": mock.DefaultProjectID},
+		Positive: positive, Workflow: &w}
 }
 
 // run runs the suite against s.

@@ -104,7 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		res := CaseResult{Name: c.Name, Operation: c.Operation, Rule: c.Rule, Expectation: c.Expectation, Method: c.method,
 			Path: "/" + strings.Join(c.path, "/")}
 		a, err := send(ctx, client, &cfg, c)
-		for wait := 100 * time.Millisecond; c.poll && err == nil && !c.expect(a) && wait < cfg.Timeout; wait *= 2 {
+		for wait := 100 * time.Millisecond; c.poll != nil && err == nil && !c.expect(a) && c.poll(a) && wait < cfg.Timeout; wait *= 2 {
 			if sleep(ctx, wait) != nil {
 				break
 			}
