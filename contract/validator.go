@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -308,6 +309,12 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 	}
 	if !utf8.Valid(body) && len(ref.Value.Content) > 0 {
 		vs = append(vs, viol(KindResponse, "the body is not UTF-8"))
+	}
+	// kin-openapi reads the media type only; JSON is UTF-8 (RFC 8259 §8.1).
+	if mt, params, err := mime.ParseMediaType(header.Get("Content-Type")); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			vs = append(vs, viol(KindResponse, fmt.Sprintf("a JSON answer must be UTF-8 (RFC 8259 §8.1), Content-Type names charset %q", cs)))
+		}
 	}
 	return vs
 }
