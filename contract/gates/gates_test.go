@@ -497,3 +497,27 @@ func TestMakeBreaking(t *testing.T) {
 		})
 	}
 }
+
+// TestSpecNamesAContact: Spectral's spectral:oas ruleset warns
+// info-contact when info has no contact. The contact is a name only: the
+// project has no URL or address of its own to give, and an invented one
+// was dropped in 2.1.0.
+func TestSpecNamesAContact(t *testing.T) {
+	data, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	info := at(t, &root, "info")
+	if keyIndex(info, "contact") < 0 || at(t, info, "contact", "name").Value == "" {
+		t.Fatal("openapi.yaml: info has no contact with a name (Spectral's info-contact)")
+	}
+	for _, k := range []string{"url", "email"} {
+		if keyIndex(at(t, info, "contact"), k) >= 0 {
+			t.Errorf("openapi.yaml: info.contact.%s: the project has none to give; keep the name only", k)
+		}
+	}
+}
