@@ -13,8 +13,10 @@
 //   - checking a credential header's form against the schema the spec gives
 //     it in x-oms-value and x-oms-headers (authenticate);
 //   - an empty body on a response declared without content, one value per
-//     declared response header, UTF-8 bodies, decoding Content-Encoding
+//     declared response header, UTF-8 bodies (and no other charset), decoding Content-Encoding
 //     before validation (ValidateResponse, decodeBody);
+//   - integer parameters checked against the spec's bounds exactly, past
+//     2^53 where kin-openapi's float64 bounds are not (intbounds.go);
 //   - holding answers to requests that match no operation to the error
 //     shape the spec's 404 answer declares (ValidateResponse on an unrouted
 //     Exchange).

@@ -29,8 +29,12 @@ func isSecretHeader(name string) bool {
 }
 
 // SecretValues lists the credential values in h: those of every header
-// named like a credential and, for an SDK-HMAC-SHA256 Authorization, its
-// bare signature and access key too.
+// named like a credential, except that of an SDK-HMAC-SHA256
+// Authorization only the values in its frame are secret (the access key,
+// the signature, any field not key=value), well formed or not. The frame
+// itself (the algorithm, "Access=", "SignedHeaders=" and the signed header
+// names) is public: the spec's pattern spells it out, and scrubbing it as
+// part of the secret redacted that pattern wherever a reason quoted it.
 func SecretValues(h http.Header) []string {
 	var out []string
 	for name, vals := range h {
@@ -38,9 +42,18 @@ func SecretValues(h http.Header) []string {
 			continue
 		}
 		for _, v := range vals {
-			out = append(out, v)
-			if a, err := signer.ParseAuthorization(v); err == nil {
-				out = append(out, a.Signature, a.Access)
+			rest, framed := strings.CutPrefix(v, signer.Algorithm+" ")
+			if !framed {
+				out = append(out, v)
+				continue
+			}
+			for _, field := range strings.Split(rest, ",") {
+				field = strings.TrimSpace(field)
+				if key, val, ok := strings.Cut(field, "="); !ok {
+					out = append(out, field)
+				} else if key != "SignedHeaders" {
+					out = append(out, val)
+				}
 			}
 		}
 	}

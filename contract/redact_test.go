@@ -85,10 +85,13 @@ func TestSecretValuesOfCredentialHeaders(t *testing.T) {
 		"Cookie":           {"c=1"},
 		"X-Sdk-Date":       {"20260102T030405Z"},
 		"Content-Type":     {"application/json"},
+		// In the frame but not key=value: secret as a whole.
+		"Proxy-Authorization": {signer.Algorithm + " opaque-secret-value"},
 	}
 	got := contract.SecretValues(h)
 	slices.Sort(got)
-	want := []string{auth.String(), auth.Access, "c=1", auth.Signature, "sts", "tok"}
+	// Of an Authorization only the values in its frame: the frame is public.
+	want := []string{auth.Access, "c=1", auth.Signature, "opaque-secret-value", "sts", "tok"}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SecretValues (-want +got):\n%s", diff)
@@ -111,5 +114,39 @@ func TestRedactURLDropsUserInfo(t *testing.T) {
 				t.Errorf("RedactURL(%q) = %q keeps the user info", tt.in, got)
 			}
 		})
+	}
+}
+
+// TestProxyLogKeepsPublicTextReadable: an AK/SK Authorization of the wrong
+// form makes the reason quote the spec's pattern, whose words (the
+// algorithm, Access=, SignedHeaders=) are the header's public frame. The
+// log keeps them, and still carries no piece of the access key or the
+// signature.
+func TestProxyLogKeepsPublicTextReadable(t *testing.T) {
+	h := setup(t)
+	up := serve(t, h.mock.Handler())
+	srv, log := proxyTo(t, up.URL)
+	const ak, sig = "QKZWXYVTRSPNMLJHGFDC", "zzqqxxwwvvyyuuttssrrppoonnmmllkkjjhhggffeeddccbbaa"
+	req := request(t, http.MethodPost, srv.URL+h.validPath(), nil)
+	req.Header.Set(h.spec.sigHeader, signer.Algorithm+" Access="+ak+", SignedHeaders=x-sdk-date, Signature="+sig) // not hex: the pattern fails
+	for _, name := range h.spec.sigHeaders {
+		req.Header.Set(name, "20260102T030405Z")
+	}
+	do(t, srv.Client(), req)
+	var reasons []string
+	for _, r := range log.records(t) {
+		for _, v := range r.Violations {
+			reasons = append(reasons, v.Reason)
+		}
+	}
+	if !strings.Contains(strings.Join(reasons, "\n"), h.spec.sigPattern) {
+		t.Errorf("no reason quotes the spec's pattern %q whole:\n%s", h.spec.sigPattern, strings.Join(reasons, "\n"))
+	}
+	for _, secret := range []string{ak, sig} {
+		for _, f := range fragments(secret) {
+			if strings.Contains(log.text(), f) {
+				t.Fatalf("the log carries %q, a piece of a secret:\n%s", f, log.text())
+			}
+		}
 	}
 }

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -27,22 +31,35 @@ const (
 // LoadSpec reads and validates an OpenAPI document; an empty path means the
 // embedded openapi.yaml (gen/spec).
 func LoadSpec(ctx context.Context, path string) (*openapi3.T, error) {
-	var doc *openapi3.T
+	doc, _, err := loadSpec(ctx, path)
+	return doc, err
+}
+
+// loadSpec is LoadSpec that also returns the spec's text, where the schemas'
+// origins (kept for exactBounds) point.
+func loadSpec(ctx context.Context, path string) (*openapi3.T, []byte, error) {
+	data := spec.YAML
 	var err error
-	if path == "" {
-		doc, err = spec.GetSpec()
-	} else {
+	if path != "" {
+		data, err = os.ReadFile(path)
+	}
+	var doc *openapi3.T
+	if err == nil {
 		loader := openapi3.NewLoader()
-		loader.Context = ctx
-		doc, err = loader.LoadFromFile(path)
+		loader.Context, loader.IncludeOrigin = ctx, true
+		if path == "" {
+			doc, err = loader.LoadFromData(data)
+		} else {
+			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: filepath.ToSlash(path)})
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("contract: loading spec: %w", err)
+		return nil, nil, fmt.Errorf("contract: loading spec: %w", err)
 	}
 	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("contract: invalid spec %s: %w", path, err)
+		return nil, nil, fmt.Errorf("contract: invalid spec %s: %w", path, err)
 	}
-	return doc, nil
+	return doc, data, nil
 }
 
 // ErrorCode is the x-oms-error-code of a parameter, operation or response,
@@ -174,10 +191,18 @@ type facts struct {
 	messages    map[string]string     // "status code" and "code" → an example's error_msg
 	requestID   string                // the header every response requires
 	notFound    *openapi3.ResponseRef // the answer to an unrouted request
+	// bounds are the exact inclusive bounds of integer parameter schemas,
+	// exact the parameters kin-openapi cannot check exactly (intbounds.go).
+	bounds map[*openapi3.Schema][2]*big.Int
+	exact  map[*openapi3.Operation][]exactParam
 }
 
-func compileFacts(doc *openapi3.T) (*facts, error) {
+// compileFacts reads the facts from doc; raw is its text (nil when
+// unknown), from which integer bounds are read exactly.
+func compileFacts(doc *openapi3.T, raw []byte) (*facts, error) {
 	f := &facts{doc: doc, credentials: map[string]Credential{}, statusCodes: map[int]string{}, messages: map[string]string{}}
+	f.ops = compileOperations(doc)
+	f.compileExact(raw)
 	if doc.Components != nil {
 		for name, ref := range doc.Components.SecuritySchemes {
 			s := ref.Value
@@ -206,7 +231,6 @@ func compileFacts(doc *openapi3.T) (*facts, error) {
 	}
 	required := map[string]int{}
 	responses := 0
-	f.ops = compileOperations(doc)
 	for _, op := range f.ops {
 		for status, ref := range op.Responses.Map() {
 			responses++

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -112,14 +113,14 @@ func New(opts ...Option) (*Validator, error) {
 			return nil, err
 		}
 	}
-	doc := c.doc
+	doc, raw := c.doc, []byte(nil)
 	if doc == nil {
 		var err error
-		if doc, err = LoadSpec(context.Background(), c.specFile); err != nil {
+		if doc, raw, err = loadSpec(context.Background(), c.specFile); err != nil {
 			return nil, err
 		}
 	}
-	f, err := compileFacts(doc)
+	f, err := compileFacts(doc, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +138,9 @@ func New(opts ...Option) (*Validator, error) {
 		servers: append(append(openapi3.Servers{}, doc.Servers...), c.servers...)}
 	v.reqOpts = openapi3filter.Options{MultiError: true, IncludeResponseStatus: true,
 		RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.authenticate}
-	// Reasons without kin-openapi's schema dump, which repeats the value.
-	v.reqOpts.WithCustomSchemaErrorFunc(func(se *openapi3.SchemaError) string { return se.Reason })
+	// Reasons without kin-openapi's schema dump, which repeats the value;
+	// integer bounds as the spec writes them (facts.reason).
+	v.reqOpts.WithCustomSchemaErrorFunc(v.reason)
 	if f.notFound != nil {
 		v.unrouted = &routers.Route{Spec: &pathsOnly, Operation: &openapi3.Operation{
 			Responses: openapi3.NewResponses(openapi3.WithName("default", f.notFound.Value))}}
@@ -247,7 +249,8 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		}
 	}
 	x.input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: &v.reqOpts}
-	return x, v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
+	vs := v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
+	return x, append(vs, v.exactViolations(route.Operation, params, r.URL.Query(), vs)...)
 }
 
 func (v *Validator) requestViolations(op *openapi3.Operation, err error) Violations {
@@ -330,6 +333,12 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 	}
 	if !utf8.Valid(body) && len(ref.Value.Content) > 0 {
 		vs = append(vs, viol(KindResponse, "the body is not UTF-8"))
+	}
+	// kin-openapi reads the media type only; JSON is UTF-8 (RFC 8259 §8.1).
+	if mt, params, err := mime.ParseMediaType(header.Get("Content-Type")); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			vs = append(vs, viol(KindResponse, fmt.Sprintf("a JSON answer must be UTF-8 (RFC 8259 §8.1), Content-Type names charset %q", cs)))
+		}
 	}
 	return vs
 }

@@ -2,6 +2,7 @@ package docsite
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -355,6 +356,7 @@ type expectations struct {
 	schemes       []string // scheme names
 	schemeHeaders map[string]string
 	errorCodes    []string
+	examples      map[string]map[string]string // status → example summary (or name) → its error code
 }
 
 func loadExpectations(t *testing.T) expectations {
@@ -364,7 +366,7 @@ func loadExpectations(t *testing.T) expectations {
 		t.Fatal(err)
 	}
 	var e expectations
-	e.schemeHeaders = map[string]string{}
+	e.schemeHeaders, e.examples = map[string]string{}, map[string]map[string]string{}
 	e.urls = []string{doc.ExternalDocs.URL, doc.Info.License.URL}
 	for path, item := range doc.Paths.Map() {
 		op := item.Post
@@ -386,15 +388,20 @@ func loadExpectations(t *testing.T) expectations {
 			}
 			e.params = append(e.params, p.Value.Name, limits)
 		}
-		for _, ref := range op.Responses.Map() {
+		for status, ref := range op.Responses.Map() {
+			e.examples[status] = map[string]string{}
 			for _, mt := range ref.Value.Content {
-				for _, ex := range mt.Examples {
+				for name, ex := range mt.Examples {
 					v, ok := ex.Value.Value.(map[string]any)
 					if !ok {
 						t.Fatalf("example %v is not an object", ex.Value.Value)
 					}
-					if code, ok := v["error_code"].(string); ok && !slices.Contains(e.errorCodes, code) {
+					code, _ := v["error_code"].(string)
+					if code != "" && !slices.Contains(e.errorCodes, code) {
 						e.errorCodes = append(e.errorCodes, code)
+					}
+					if code != "" {
+						e.examples[status][cmp.Or(ex.Value.Summary, name)] = code
 					}
 				}
 			}
@@ -445,7 +452,11 @@ func TestBrowserRendersStopTask(t *testing.T) {
 	site := siteForBrowser(t)
 	want := loadExpectations(t)
 
-	schemes, err := json.Marshal(want.schemes)
+	// What the harness waits for before each snapshot: what the checks
+	// below look for in it.
+	schemes, err := json.Marshal(map[string]any{"schemes": want.schemes, "headers": want.schemeHeaders, "examples": want.examples,
+		"downloads": []string{YAMLFile, JSONFile}, "landing": append([]string{want.summary, want.path}, want.params...),
+		"operation": append([]string{want.summary, "POST", want.path}, want.params...)})
 	if err != nil {
 		t.Fatal(err)
 	}

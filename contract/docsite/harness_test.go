@@ -15,16 +15,20 @@ package docsite
 // writing everything as JSON into <pre id="result">, which
 // `chromium --dump-dom` prints.
 //
-// The waits are polls under Chromium's virtual time (--virtual-time-budget),
-// so they neither slow the test down nor depend on the machine's speed.
-// The %s are replaced with the page's file:// URL, the JSON list of security
-// scheme names and the title's Chinese text as a JSON string.
+// Every wait is for a condition, polled under a deadline: before each
+// snapshot the page must show what the test will look for (the texts, the
+// download links, the selected scheme's header, the selected example's
+// error code), so a slow machine makes the test slower, not wrong. Fixed
+// sleeps let it snap a value not yet drawn under load.
+// The %s are replaced with the page's file:// URL, the JSON object of what
+// each step waits for (harnessWant) and the title's Chinese text as a JSON
+// string.
 const harnessHTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>docsite harness</title></head>
 <body><pre id="result"></pre>
 <iframe id="page" src="%s" style="width:1400px;height:1000px"></iframe>
 <script>
-const schemes = %s;
+const want = %s;
 const cjkText = %s;
 const result = {steps: [], error: "", networkBlocked: null, cjk: null, remoteImagesBlocked: null};
 const sleep = ms => new Promise(r => setTimeout(r, ms));
@@ -34,22 +38,14 @@ async function until(what, fn) {
   for (let i = 0; i < 300; i++) {
     let v = null;
     try { v = fn(); } catch (e) {}
-    if (v) return v;
+    if (v && !(Array.isArray(v) && v.length === 0)) return v; // an empty list is not there yet
     await sleep(100);
   }
   throw new Error('gave up waiting for ' + what);
 }
-// settle waits until the rendered text has not changed for a second: Redoc
-// renders sections lazily as they scroll into view.
-async function settle() {
-  let last = null;
-  for (let same = 0, i = 0; same < 10 && i < 300; i++) {
-    const now = doc().body.innerText;
-    same = now === last ? same + 1 : 0;
-    last = now;
-    await sleep(100);
-  }
-}
+// shows is a condition: the page's rendered text (or el's) contains every
+// one of texts. Redoc renders sections lazily, so it is polled.
+const shows = (texts, el) => () => texts.every(s => (el ? el() : doc().body).innerText.includes(s));
 const hydrated = d => !!d.getElementById('redoc') &&
   Object.keys(d.getElementById('redoc')).some(k => k.startsWith('__reactContainer'));
 const shown = e => e.getClientRects().length > 0;
@@ -102,47 +98,51 @@ async function main() {
   result.networkBlocked = await fetch('http://example.com/').then(() => false, () => true);
   await until('the page to load', () => doc() && doc().readyState === 'complete');
   await until('Redoc to hydrate the page', () => hydrated(doc()));
-  await settle();
+  await until('the landing page to show ' + JSON.stringify(want.landing), shows(want.landing));
   snap('landing');
   (await until('the sidebar link to the overview', () => link('/'))).click();
-  await until('the download links', () => doc().querySelector('a[download]'));
-  await sleep(300);
+  await until('the download links', () => want.downloads.every(f => doc().querySelector('a[download][href="' + f + '"]')));
   snap('overview');
   (await until('the sidebar link to the tag', () => link('/migration-tasks'))).click();
   (await until('the link to the operation', () => link('/migration-tasks/stoptask'))).click();
-  const panel = await until('the response samples panel', () => doc().querySelector('.panel-response-samples'));
-  await settle();
+  await until('the response samples panel', () => doc().querySelector('.panel-response-samples'));
+  await until('the operation to show ' + JSON.stringify(want.operation), shows(want.operation));
   snap('operation');
   result.cjk = glyphs(cjkText);
   result.remoteImagesBlocked = await blocksRemoteImages();
   const details = await until('the security details button', () => exact(doc(), 'button, a, span', 'View security details')[0]);
   details.click();
-  await sleep(500);
-  for (const s of schemes) {
+  for (const s of want.schemes) {
     const tabs = await until('the security tab ' + s, () => exact(doc(), '[role="tab"], button, li', s));
-    tabs[tabs.length - 1].click();
-    await sleep(300);
+    const tab = tabs[tabs.length - 1];
+    tab.click();
+    await until('the ' + s + ' tab to show ' + want.headers[s],
+      () => tab.getAttribute('aria-selected') !== 'false' && shows([want.headers[s]])());
     snap('security ' + s);
   }
-  const codeButtons = () => [...doc().querySelector('.panel-response-samples').querySelectorAll('button')]
+  const panel = () => doc().querySelector('.panel-response-samples');
+  // sample waits until the samples panel shows one of codes (none: nothing
+  // of the panel is checked).
+  const sample = (what, codes) => codes.length === 0 ? null :
+    until(what + ' to show one of ' + codes, () => codes.some(c => panel().innerText.includes(c)));
+  const codeButtons = () => [...panel().querySelectorAll('button')]
     .filter(b => /^\d{3}$/.test(b.textContent.trim()));
   const codes = codeButtons().map(b => b.textContent.trim());
   for (const code of codes) {
+    const examples = want.examples[code] || {};
     codeButtons().find(b => b.textContent.trim() === code).click();
-    await sleep(300);
+    await sample('the ' + code + ' sample', Object.values(examples));
     snap('response ' + code);
-    const dropdown = () => doc().querySelector('.panel-response-samples button[aria-haspopup="menu"]');
+    const dropdown = () => panel().querySelector('button[aria-haspopup="menu"]');
     if (!dropdown()) continue;
-    dropdown().click();
-    await sleep(300);
-    const n = doc().querySelectorAll('[role="menuitem"]').length;
-    for (let i = 0; i < n; i++) {
-      if (dropdown().getAttribute('aria-expanded') !== 'true') { dropdown().click(); await sleep(300); }
-      const items = doc().querySelectorAll('[role="menuitem"]');
-      if (i >= items.length) break;
-      items[i].click();
-      await sleep(300);
-      snap('response ' + code + ' example ' + i);
+    // Each example by its summary (the spec's), waiting for its error code.
+    for (const [label, errorCode] of Object.entries(examples)) {
+      if (dropdown().getAttribute('aria-expanded') !== 'true') dropdown().click();
+      const item = await until('the example ' + JSON.stringify(label) + ' in the menu of ' + code,
+        () => [...doc().querySelectorAll('[role="menuitem"]')].find(m => m.textContent.trim() === label));
+      item.click();
+      await sample('the example ' + JSON.stringify(label), [errorCode]);
+      snap('response ' + code + ' example ' + label);
     }
   }
 }

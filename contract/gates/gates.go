@@ -11,6 +11,9 @@
 // describes, with kin-openapi's own Parameter.Validate.
 //
 // Changes runs oasdiff the way `make breaking` runs the oasdiff command.
+// `make breaking` lets a break pass, still listed, when info.version's
+// major number is higher than BASE's: under semantic versioning that bump
+// is how a contract declares a break intended (TestMakeBreaking).
 // Two settings differ from oasdiff's defaults, for reasons specific to this
 // contract:
 //

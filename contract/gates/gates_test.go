@@ -74,6 +74,16 @@ func del(t *testing.T, m *yaml.Node, key string) {
 // openapi.yaml, so that the drills follow the spec's own bounds.
 func specInt(t *testing.T, param, key string) int64 {
 	t.Helper()
+	n, err := strconv.ParseInt(at(t, parse(t), "components", "parameters", param, "schema", key).Value, 10, 64)
+	if err != nil {
+		t.Fatalf("%s %s: %v", param, key, err)
+	}
+	return n
+}
+
+// parse reads openapi.yaml as YAML nodes.
+func parse(t *testing.T) *yaml.Node {
+	t.Helper()
 	data, err := os.ReadFile(specPath)
 	if err != nil {
 		t.Fatal(err)
@@ -82,11 +92,7 @@ func specInt(t *testing.T, param, key string) int64 {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		t.Fatal(err)
 	}
-	n, err := strconv.ParseInt(at(t, &root, "components", "parameters", param, "schema", key).Value, 10, 64)
-	if err != nil {
-		t.Fatalf("%s %s: %v", param, key, err)
-	}
-	return n
+	return &root
 }
 
 // mutate writes openapi.yaml, edited by edit, into a temporary directory.
@@ -408,6 +414,10 @@ func TestLevelsFileIsValid(t *testing.T) {
 func TestMakeBreaking(t *testing.T) {
 	maxLen := strconv.FormatInt(specInt(t, "ProjectId", "maxLength"), 10)
 	tightened := strconv.FormatInt(specInt(t, "ProjectId", "maxLength")/2, 10)
+	var major, minor int
+	if _, err := fmt.Sscanf(at(t, parse(t), "info", "version").Value, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("openapi.yaml: info.version is not major.minor…: %v", err)
+	}
 	for _, tool := range []string{"make", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
@@ -467,7 +477,25 @@ func TestMakeBreaking(t *testing.T) {
 			},
 			wantErr: true,
 			want: []string{"error\t[request-parameter-max-length-decreased]", "the maxLength was decreased from `" + maxLen + "` to `" + tightened + "`",
-				"make breaking: 1 of the changes above (level error) break clients of the contract;"},
+				"make breaking: 1 of the changes above (level error) break clients of the contract;", "bump info.version's major version"},
+		},
+		{
+			name: "project_id maxLength tightened, info.version's minor bumped: still breaking",
+			edit: func(t *testing.T, r *yaml.Node) {
+				set(t, at(t, r, "components", "parameters", "ProjectId", "schema"), "maxLength", tightened)
+				set(t, at(t, r, "info"), "version", fmt.Sprintf("'%d.%d.0'", major, minor+1))
+			},
+			wantErr: true,
+			want:    []string{"error\t[request-parameter-max-length-decreased]", "make breaking: 1 of the changes above (level error) break clients of the contract;"},
+		},
+		{
+			name: "project_id maxLength tightened, info.version's major bumped: listed, declared intended",
+			edit: func(t *testing.T, r *yaml.Node) {
+				set(t, at(t, r, "components", "parameters", "ProjectId", "schema"), "maxLength", tightened)
+				set(t, at(t, r, "info"), "version", fmt.Sprintf("%d.0.0", major+1))
+			},
+			want: []string{"error\t[request-parameter-max-length-decreased]", "the maxLength was decreased from `" + maxLen + "` to `" + tightened + "`",
+				fmt.Sprintf("make breaking: 1 of the changes above (level error) break clients of the contract, declared intended by the major version bump of info.version (%d → %d).", major, major+1)},
 		},
 	}
 	for _, tc := range tests {
@@ -495,5 +523,21 @@ func TestMakeBreaking(t *testing.T) {
 				t.Logf("make breaking said:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestSpecNamesAContact: Spectral's spectral:oas ruleset warns
+// info-contact when info has no contact. The contact is a name only: the
+// project has no URL or address of its own to give, and an invented one
+// was dropped in 2.1.0.
+func TestSpecNamesAContact(t *testing.T) {
+	info := at(t, parse(t), "info")
+	if keyIndex(info, "contact") < 0 || at(t, info, "contact", "name").Value == "" {
+		t.Fatal("openapi.yaml: info has no contact with a name (Spectral's info-contact)")
+	}
+	for _, k := range []string{"url", "email"} {
+		if keyIndex(at(t, info, "contact"), k) >= 0 {
+			t.Errorf("openapi.yaml: info.contact.%s: the project has none to give; keep the name only", k)
+		}
 	}
 }

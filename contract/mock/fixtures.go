@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -217,7 +218,15 @@ func (m *Mock) seed(fx *Fixtures) error {
 	params := map[string][]func(any) error{}
 	for _, op := range m.v.Operations() {
 		for _, p := range op.Params {
-			params[p.Name] = append(params[p.Name], func(v any) error { return p.Schema.Value.VisitJSON(v) })
+			params[p.Name] = append(params[p.Name], func(v any) error {
+				if id, ok := v.(int64); ok { // kin-openapi's float64 bounds are not exact past 2^53
+					if min, max := m.v.IntBounds(p.Schema.Value); min != nil && min.Cmp(big.NewInt(id)) > 0 || max != nil && max.Cmp(big.NewInt(id)) < 0 {
+						return errors.New("out of bounds")
+					}
+					v = float64(id)
+				}
+				return p.Schema.Value.VisitJSON(v)
+			})
 		}
 	}
 	valid := func(name string, v any) bool {
@@ -232,7 +241,7 @@ func (m *Mock) seed(fx *Fixtures) error {
 		if !valid("project_id", t.ProjectID) {
 			return fmt.Errorf("fixtures: tasks[%d]: project_id %q is not one the contract accepts", i, t.ProjectID)
 		}
-		if !valid("task_id", float64(t.ID)) {
+		if !valid("task_id", t.ID) {
 			return fmt.Errorf("fixtures: tasks[%d]: id %d is not one the contract accepts", i, t.ID)
 		}
 		if t.Status < StatusWaiting || t.Status > StatusPausing {

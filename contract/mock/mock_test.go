@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -244,12 +245,11 @@ func TestGatewayOrder(t *testing.T) {
 func TestSpecFile(t *testing.T) {
 	h := setup(t, nil)
 	taskID := param(t, h.v, "task_id")
-	oldMax := int64(*taskID.Schema.Value.Max)
-	// kin-openapi reads bounds as float64: widen halfway to 2^53, where
-	// the new maximum and one past it are still exact.
-	newMax := oldMax + (1<<53-oldMax)/2
+	_, max := h.v.IntBounds(taskID.Schema.Value) // exact past 2^53
+	oldMax := max.Int64()
+	newMax := oldMax + (math.MaxInt64-oldMax)/2
 	if newMax <= oldMax {
-		t.Fatalf("task_id's maximum %d is too close to 2^53 to widen exactly", oldMax)
+		t.Fatalf("task_id's maximum %d is too close to the largest int64 to widen", oldMax)
 	}
 	widened := specCopy(t, "maximum: "+strconv.FormatInt(oldMax, 10), "maximum: "+strconv.FormatInt(newMax, 10))
 	started := specCopy(t, withStartTask(t)...)

@@ -161,7 +161,7 @@ func (b *builder) paramCases() []Case {
 		}
 		code := contract.ErrorCode(p.Extensions)
 		_, scoped := b.cfg.Params[p.Name]
-		for _, pr := range distinct(probes(p.Schema.Value)) {
+		for _, pr := range distinct(probes(b.v, p.Schema.Value)) {
 			name, rule, vals := p.Name+"="+short(pr.value), p.Name+": "+pr.rule, map[string]string{p.Name: pr.value}
 			if pr.valid {
 				if !b.cfg.NoBoundaryProbes || scoped {
@@ -233,7 +233,7 @@ func (b *builder) bodyCases() []Case {
 		}
 		add("body "+name+" of the wrong type", "body: "+name+" type "+ps.Type.Slice()[0], with(name, wrong), false)
 		if ps.Type.Is(openapi3.TypeString) {
-			for _, pr := range distinct(probes(ps)) {
+			for _, pr := range distinct(probes(b.v, ps)) {
 				add("body "+name+"="+short(pr.value), "body: "+name+" "+pr.rule, with(name, pr.value), pr.valid)
 			}
 		}
@@ -350,20 +350,21 @@ type probe struct {
 	long  bool // past maxLength: the gateway may refuse the URI as too long (414)
 }
 
-// probes derives boundary and type probes from a path parameter's schema.
-func probes(s *openapi3.Schema) []probe {
+// probes derives boundary and type probes from a path parameter's schema;
+// integer bounds are v's exact ones (kin-openapi's float64 rounds them past
+// 2^53).
+func probes(v *contract.Validator, s *openapi3.Schema) []probe {
 	var ps []probe
 	switch {
 	case s.Type.Is(openapi3.TypeInteger):
-		bound := func(b *float64, name string, step int64) {
-			if b == nil {
-				return
+		bound := func(b *big.Int, name string, step int64) {
+			if b != nil {
+				ps = append(ps, probe{b.String(), name, true, false}, probe{new(big.Int).Add(b, big.NewInt(step)).String(), fmt.Sprintf("%s %+d", name, step), false, false})
 			}
-			n, _ := new(big.Float).SetFloat64(*b).Int(nil)
-			ps = append(ps, probe{n.String(), name, true, false}, probe{n.Add(n, big.NewInt(step)).String(), fmt.Sprintf("%s %+d", name, step), false, false})
 		}
-		bound(s.Min, "minimum", -1)
-		bound(s.Max, "maximum", +1)
+		min, max := v.IntBounds(s)
+		bound(min, "minimum", -1)
+		bound(max, "maximum", +1)
 		if s.Format == "int64" {
 			ps = append(ps, probe{"9223372036854775808", "format int64 overflow", false, false})
 		}
@@ -402,6 +403,11 @@ func distinct(ps []probe) []probe {
 func baseValue(p *openapi3.Parameter, cfg *Config) string {
 	if v, ok := cfg.Params[p.Name]; ok {
 		return v
+	}
+	if s := p.Schema; s != nil && s.Value.Type.Is(openapi3.TypeInteger) {
+		if min, _ := cfg.Validator.IntBounds(s.Value); min != nil {
+			return min.String() // exact: float64 rounds past 2^53
+		}
 	}
 	if s := p.Schema; s != nil && s.Value.Min != nil {
 		return strconv.FormatFloat(*s.Value.Min, 'f', -1, 64)

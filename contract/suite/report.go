@@ -121,6 +121,15 @@ func (r *Report) SummaryLine() string {
 	return s
 }
 
+// failureLine is how the table and JUnit print a failure: the answer that
+// missed the expectation is labelled "got", beside the "expected:" line.
+func (r CaseResult) failureLine(f Failure) string {
+	if f.Check == CheckExpectation {
+		return strings.TrimSpace(fmt.Sprintf("got: %d %s", r.Status, r.ErrorCode))
+	}
+	return f.Check + ": " + f.Message
+}
+
 // tableWidth is what the default table fits in: a terminal or a CI log.
 const tableWidth = 100
 
@@ -148,7 +157,7 @@ func (r *Report) WriteTable(w io.Writer, wide bool) error {
 			fmt.Fprintf(tw, "\t\t\t%s\n", cut("rule: "+c.Rule, tableWidth-34))
 			fmt.Fprintf(tw, "\t\t\t%s\n", cut("expected: "+c.Expectation, tableWidth-34))
 			for _, f := range c.Failures {
-				fmt.Fprintf(tw, "\t\t\t%s\n", cut(f.Check+": "+f.Message, tableWidth-34))
+				fmt.Fprintf(tw, "\t\t\t%s\n", cut(c.failureLine(f), tableWidth-34))
 			}
 			for _, v := range c.Violations {
 				fmt.Fprintf(tw, "\t\t\t%s\n", cut("violation: "+v.String(), tableWidth-34))
@@ -165,11 +174,19 @@ func (r *Report) WriteTable(w io.Writer, wide bool) error {
 	return err
 }
 
-// WriteJSON writes the report as JSON.
+// WriteJSON writes the report as JSON, led by the totals and the verdict
+// (skipped: the cases without a verdict), so that a reader need not count.
 func (r *Report) WriteJSON(w io.Writer) error {
+	pass, fail, errs := r.Count()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(struct {
+		Passed     int  `json:"passed"`
+		Failed     int  `json:"failed"`
+		Skipped    int  `json:"skipped"`
+		Conformant bool `json:"conformant"`
+		*Report
+	}{pass, fail, errs, r.Conformant(), r})
 }
 
 // WriteJUnit writes the report as JUnit XML, one testcase per case.
@@ -199,8 +216,8 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		detail := "rule: " + c.Rule + "\nexpected: " + c.Expectation
 		var failed []string
 		for _, f := range c.Failures {
-			failed = append(failed, f.Check+": "+f.Message)
-			detail += "\n" + f.Check + ": " + f.Message
+			failed = append(failed, c.failureLine(f))
+			detail += "\n" + c.failureLine(f)
 		}
 		for _, v := range c.Violations {
 			detail += "\nviolation: " + v.String()

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -49,6 +51,36 @@ func TestWriteJSONParsesBack(t *testing.T) {
 	}
 }
 
+// TestWriteJSONLeadsWithTotals: the JSON report carries the totals and the
+// verdict, as the table's summary line does.
+func TestWriteJSONLeadsWithTotals(t *testing.T) {
+	for name, r := range map[string]*suite.Report{"conformant": run(t, server{}), "failing": failingReport(t)} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := r.WriteJSON(&buf); err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				Passed, Failed, Skipped *int
+				Conformant              *bool
+			}
+			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Passed == nil || got.Failed == nil || got.Skipped == nil || got.Conformant == nil {
+				t.Fatalf("the JSON report lacks passed, failed, skipped or conformant:\n%.300s", buf.String())
+			}
+			pass, fail, errs := r.Count()
+			if diff := cmp.Diff([]any{pass, fail, errs, r.Conformant()}, []any{*got.Passed, *got.Failed, *got.Skipped, *got.Conformant}); diff != "" {
+				t.Errorf("passed, failed, skipped, conformant (-want +got):\n%s", diff)
+			}
+			if !strings.HasPrefix(buf.String(), "{\n  \"passed\"") {
+				t.Errorf("the totals do not lead the report:\n%.100s", buf.String())
+			}
+		})
+	}
+}
+
 func TestWriteJUnitParsesBack(t *testing.T) {
 	type problem struct {
 		Message string `xml:"message,attr"`
@@ -82,6 +114,10 @@ func TestWriteJUnitParsesBack(t *testing.T) {
 		if c.Verdict == suite.VerdictFail {
 			var msgs []string
 			for _, f := range c.Failures {
+				if f.Check == suite.CheckExpectation { // what the server answered, labelled got
+					msgs = append(msgs, strings.TrimSpace(fmt.Sprintf("got: %d %s", c.Status, c.ErrorCode)))
+					continue
+				}
 				msgs = append(msgs, f.Check+": "+f.Message)
 			}
 			tc.Failure = &problem{Message: strings.Join(msgs, "; ")}
@@ -143,6 +179,14 @@ func TestWriteTable(t *testing.T) {
 						t.Errorf("case %q failed, the table lacks its %q", c.Name, s)
 					}
 				}
+			}
+			for _, c := range r.Cases {
+				if c.Failed(suite.CheckExpectation) && !has(wideLines, strings.TrimSpace(fmt.Sprintf("got: %d %s", c.Status, strings.Join(strings.FieldsFunc(c.ErrorCode, unicode.IsControl), " ")))) {
+					t.Errorf("case %q missed its expectation; the table does not label the answer got", c.Name)
+				}
+			}
+			if strings.Contains(wide.String(), suite.CheckExpectation+": ") {
+				t.Error("the table labels what the server answered as the expectation")
 			}
 			if name == "conformant" && strings.Contains(narrow.String(), "rule: ") {
 				t.Error("the default table of a conformant run prints rules")

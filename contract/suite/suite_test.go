@@ -2,6 +2,7 @@ package suite_test
 
 import (
 	"errors"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
@@ -47,18 +48,16 @@ func TestRunAgainstMockIsConformant(t *testing.T) {
 	v := cfg.Validator
 	task, project := schema(t, v, "task_id"), schema(t, v, "project_id")
 	path := stopTask(t, v).Path
-	bound := func(f *float64, step int64) string {
-		n, _ := new(big.Float).SetFloat64(*f).Int(nil)
-		return n.Add(n, big.NewInt(step)).String()
-	}
+	min, max := v.IntBounds(task) // exact past 2^53, where float64 is not
+	bound := func(n *big.Int, step int64) string { return new(big.Int).Add(n, big.NewInt(step)).String() }
 	maxLen := int(*project.MaxLength)
 	tests := []struct {
 		rule, param, value string
 	}{
-		{"task_id: minimum", "task_id", bound(task.Min, 0)},
-		{"task_id: minimum -1", "task_id", bound(task.Min, -1)},
-		{"task_id: maximum", "task_id", bound(task.Max, 0)},
-		{"task_id: maximum +1", "task_id", bound(task.Max, 1)},
+		{"task_id: minimum", "task_id", bound(min, 0)},
+		{"task_id: minimum -1", "task_id", bound(min, -1)},
+		{"task_id: maximum", "task_id", bound(max, 0)},
+		{"task_id: maximum +1", "task_id", bound(max, 1)},
 		{"task_id: type integer: not a number", "task_id", "abc"},
 		{"project_id: minLength", "project_id", strings.Repeat("a", int(project.MinLength))},
 		{"project_id: maxLength", "project_id", strings.Repeat("a", maxLen)},
@@ -300,12 +299,11 @@ func TestNoVerdict(t *testing.T) {
 func TestSpecChangeDrills(t *testing.T) {
 	v := setup(t, server{}).Validator
 	task, project := schema(t, v, "task_id"), schema(t, v, "project_id")
-	oldMax := int64(*task.Max)
-	// kin-openapi reads bounds as float64: widen halfway to 2^53, where
-	// the new maximum and one past it are still exact.
-	newMax := oldMax + (1<<53-oldMax)/2
+	_, max := v.IntBounds(task) // exact past 2^53
+	oldMax := max.Int64()
+	newMax := oldMax + (math.MaxInt64-oldMax)/2
 	if newMax <= oldMax {
-		t.Fatalf("task_id's maximum %d is too close to 2^53 to widen exactly", oldMax)
+		t.Fatalf("task_id's maximum %d is too close to the largest int64 to widen", oldMax)
 	}
 	oldLen, newLen := int(*project.MaxLength), len(mock.DefaultProjectID)
 	op := stopTask(t, v)
