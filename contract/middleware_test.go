@@ -111,7 +111,7 @@ func TestMiddlewareAnswersInTheGatewaysOrder(t *testing.T) {
 		{"no credentials and an invalid task_id", http.MethodPost, tooBig, nil, middlewareAnswer{Status: 401, Code: f.statusCode(t, 401), RequestID: 1}},
 		{"wrong method on the existing path", http.MethodGet, h.validPath(), token, middlewareAnswer{Status: 404, Code: f.statusCode(t, 404), RequestID: 1}},
 		{"wrong method and wrong credentials", http.MethodDelete, tooBig, wrong, middlewareAnswer{Status: 404, Code: f.statusCode(t, 404), RequestID: 1}},
-		{"unknown path", http.MethodPost, "/v2/" + mock.DefaultProjectID + "/tasks/" + task + "/start", token, middlewareAnswer{Status: 404, Code: f.statusCode(t, 404), RequestID: 1}},
+		{"unknown path", http.MethodPost, "/v2/" + mock.DefaultProjectID + "/tasks/" + task + "/resume", token, middlewareAnswer{Status: 404, Code: f.statusCode(t, 404), RequestID: 1}},
 		{"task_id above its maximum", http.MethodPost, tooBig, token, middlewareAnswer{Status: 400, Code: f.taskIDCode, RequestID: 1}},
 		{"task_id below its minimum", http.MethodPost, h.path(mock.DefaultProjectID, strconv.FormatInt(taskMin-1, 10)), token, middlewareAnswer{Status: 400, Code: f.taskIDCode, RequestID: 1}},
 		{"task_id not an integer", http.MethodPost, h.path(mock.DefaultProjectID, "abc"), token, middlewareAnswer{Status: 400, Code: f.taskIDCode, RequestID: 1}},

@@ -90,9 +90,9 @@ func TestRouterTellsUnknownHostPathAndMethodApart(t *testing.T) {
 	host := declaredHost(t, h)
 	srv := serve(t, validating(validatorFor(t, "https://"+host))) // the declared server again: no loopback server
 	_, loopbackPort, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	other := "/v2/" + mock.DefaultProjectID + "/tasks/1/start"
+	other := "/v2/" + mock.DefaultProjectID + "/tasks/1/resume"
 	if strings.Contains(h.spec.op.Path, "start") {
-		t.Fatal("the spec has a start path; pick another unknown path")
+		t.Fatal("the spec has a resume path; pick another unknown path")
 	}
 
 	// The pitfall: kin-openapi's router, built from the spec with its
@@ -166,7 +166,7 @@ func TestClientRequestsMatchTheDeclaredHTTPSServer(t *testing.T) {
 		{"declared https server", http.MethodPost, "https://" + host + h.validPath(), nil},
 		{"declared host in plain http", http.MethodPost, "http://" + host + h.validPath(), []string{"server"}},
 		{"unknown host", http.MethodPost, "https://evil.example" + h.validPath(), []string{"server"}},
-		{"unknown path", http.MethodPost, "https://" + host + "/v2/p/tasks/1/start", []string{"path"}},
+		{"unknown path", http.MethodPost, "https://" + host + "/v2/p/tasks/1/resume", []string{"path"}},
 		{"wrong method", http.MethodDelete, "https://" + host + h.validPath(), []string{"method"}},
 	}
 	for _, tt := range tests {
@@ -200,7 +200,7 @@ func TestWithServerPrefixMatchesAnyHostBelowThePrefix(t *testing.T) {
 		{"below the prefix", "/prefix" + h.validPath(), nil},
 		{"without the prefix", h.validPath(), []string{"server"}},
 		{"a longer first segment", "/prefixes" + h.validPath(), []string{"server"}},
-		{"unknown path below the prefix", "/prefix/v2/p/tasks/1/start", []string{"path"}},
+		{"unknown path below the prefix", "/prefix/v2/p/tasks/1/resume", []string{"path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -130,7 +130,7 @@ func TestUnroutedAnswersHeldToThe404ShapeAndA4xx(t *testing.T) {
 		}
 		return a
 	}
-	unknown := "/v2/" + mock.DefaultProjectID + "/tasks/1/start"
+	unknown := "/v2/" + mock.DefaultProjectID + "/tasks/1/resume"
 	tests := []struct {
 		name, method, path string
 		answer             canned

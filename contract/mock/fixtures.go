@@ -190,16 +190,21 @@ func DefaultFixtures() *Fixtures {
 	return f
 }
 
-// DefaultPlan names default tasks for a conformance run, none used twice:
-// for each operation the mock implements, a task it accepts (Positive, by
-// operationId and parameter), and the tasks of the official workflows.
-func DefaultPlan() (positive map[string]map[string]string, w suite.Workflow) {
+// Plan names tasks of DefaultFixtures for a conformance run, none used
+// twice: for each operation the mock implements, a task it accepts, by
+// operationId and parameter (suite.Config.Positive); each operation it
+// answers from the spec's examples, with any values; and the tasks of the
+// official workflows.
+func (m *Mock) Plan() (positive map[string]map[string]string, w suite.Workflow) {
 	task := func(id int64) map[string]string { return map[string]string{"task_id": strconv.FormatInt(id, 10)} }
 	positive = map[string]map[string]string{
 		"ShowTask":   task(DefaultTaskID(StatusWaiting)),
 		"StopTask":   task(DefaultMigratingTaskID + 1),
 		"StartTask":  task(DefaultTaskID(StatusFailed)),
 		"DeleteTask": task(DefaultTaskID(StatusSucceeded) + 100),
+	}
+	for _, op := range m.unimplemented {
+		positive[op] = map[string]string{}
 	}
 	return positive, suite.Workflow{Migrating: DefaultMigratingTaskID, PauseAndDelete: DefaultMigratingTaskID + 2,
 		Paused: DefaultTaskID(StatusStopped), Finished: DefaultTaskID(StatusSucceeded), Unknown: DefaultUnknownTaskID}

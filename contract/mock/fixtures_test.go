@@ -118,7 +118,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 		status  mock.Status
 	}{
 		{"p1", token, reply{Status: http.StatusOK}, mock.StatusStopped}, // a zero delay: stopped at once
-		{"p2", token, reply{http.StatusForbidden, codeInsufficientPermission}, mock.StatusMigrating},
+		{"p2", token, reply{http.StatusBadRequest, codeInsufficientPermission}, mock.StatusMigrating},
 		{"p2", key, reply{Status: http.StatusOK}, mock.StatusStopped}, // AnyProject
 	} {
 		if diff := cmp.Diff(step.want, h.stop(t, step.project, 7, step.auth)); diff != "" {

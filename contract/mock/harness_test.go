@@ -177,9 +177,9 @@ func specCopy(t *testing.T, replacements ...string) string {
 	return path
 }
 
-// withStartTask is the replacement that adds StartTask: StopTask's path
-// item copied under .../start.
-func withStartTask(t *testing.T) []string {
+// withResumeTask is the replacement that adds an operation the generated
+// server lacks, ResumeTask: StopTask's path item copied under .../resume.
+func withResumeTask(t *testing.T) []string {
 	t.Helper()
 	b, err := os.ReadFile("../../openapi.yaml")
 	if err != nil {
@@ -191,7 +191,11 @@ func withStartTask(t *testing.T) []string {
 	if start < 0 || end < start {
 		t.Fatal("openapi.yaml: cannot find StopTask's path item")
 	}
-	item := strings.Replace(s[start:end+1], "/stop:", "/start:", 1)
-	item = strings.Replace(item, "operationId: StopTask", "operationId: StartTask", 1)
+	end = start + strings.Index(s[start:], "\n  /v2/") // StopTask's path item is the last
+	if end < start {
+		end = strings.Index(s, "\ncomponents:\n")
+	}
+	item := strings.Replace(s[start:end+1], "/stop:", "/resume:", 1)
+	item = strings.Replace(item, "operationId: StopTask", "operationId: ResumeTask", 1)
 	return []string{"\ncomponents:\n", "\n" + item + "components:\n"}
 }

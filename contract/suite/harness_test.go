@@ -51,7 +51,10 @@ func setup(t *testing.T, s server) suite.Config {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return config(t, s, srv.URL)
+	cfg := config(t, s, srv.URL)
+	positive, w := m.Plan()
+	cfg.Positive, cfg.Workflow = positive, &w
+	return cfg
 }
 
 func config(t *testing.T, s server, endpoint string) suite.Config {
@@ -64,11 +67,9 @@ func config(t *testing.T, s server, endpoint string) suite.Config {
 	if fx == nil {
 		fx = mock.DefaultFixtures()
 	}
-	positive, w := mock.DefaultPlan()
 	return suite.Config{Endpoint: endpoint, Validator: v, Token: fx.Tokens[0].Token,
-		AKSK:     signer.Credentials{AK: fx.AKSK[0].AK, SK: fx.AKSK[0].SK, ProjectID: mock.DefaultProjectID},
-		Params:   map[string]string{"project_id": mock.DefaultProjectID},
-		Positive: positive, Workflow: &w}
+		AKSK:   signer.Credentials{AK: fx.AKSK[0].AK, SK: fx.AKSK[0].SK, ProjectID: mock.DefaultProjectID},
+		Params: map[string]string{"project_id": mock.DefaultProjectID}}
 }
 
 // run runs the suite against s.
@@ -102,11 +103,11 @@ func failures(r *suite.Report) map[string][]string {
 	return out
 }
 
-// byRule returns the cases a rule produced.
-func byRule(r *suite.Report, rule string) []suite.CaseResult {
+// byRule returns the cases a rule produced for an operation.
+func byRule(r *suite.Report, op, rule string) []suite.CaseResult {
 	var out []suite.CaseResult
 	for _, c := range r.Cases {
-		if c.Rule == rule {
+		if c.Operation == op && c.Rule == rule {
 			out = append(out, c)
 		}
 	}

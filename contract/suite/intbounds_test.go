@@ -12,13 +12,15 @@ func TestProbesPast2To53AreExact(t *testing.T) {
 	if !r.Conformant() {
 		t.Errorf("not conformant: %s\n%v", r.SummaryLine(), failures(r))
 	}
-	for rule, want := range map[string]string{"task_id: maximum": "9999999999999999", "task_id: maximum +1": "10000000000000000", "task_id: minimum": "0"} {
-		cases := byRule(r, rule)
-		if len(cases) != 1 {
-			t.Fatalf("%d cases with rule %q, want 1", len(cases), rule)
-		}
-		if got := segment(t, cases[0], stopTask(t, v).Path, "task_id"); got != want {
-			t.Errorf("rule %q sent %s, want %s", rule, got, want)
+	for _, op := range v.Operations() {
+		for rule, want := range map[string]string{"task_id: maximum": "9999999999999999", "task_id: maximum +1": "10000000000000000", "task_id: minimum": "0"} {
+			cases := byRule(r, op.OperationID, rule)
+			if len(cases) != 1 {
+				t.Fatalf("%s: %d cases with rule %q, want 1", op.OperationID, len(cases), rule)
+			}
+			if got := segment(t, cases[0], op.Path, "task_id"); got != want {
+				t.Errorf("rule %q sent %s, want %s", rule, got, want)
+			}
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,38 +42,49 @@ func TestRunAgainstMockIsConformant(t *testing.T) {
 			t.Errorf("case %q: rule %q, expectation %q, status %d", c.Name, c.Rule, c.Expectation, c.Status)
 		}
 	}
-	// Every schema keyword of the path parameters produced its case, with
-	// the value the keyword gives.
+	// Every schema keyword of every operation's path parameters produced
+	// its case, with the value the keyword gives.
 	v := cfg.Validator
 	task, project := schema(t, v, "task_id"), schema(t, v, "project_id")
-	path := stopTask(t, v).Path
-	min, max := v.IntBounds(task) // exact past 2^53, where float64 is not
-	bound := func(n *big.Int, step int64) string { return new(big.Int).Add(n, big.NewInt(step)).String() }
+	taskMin, taskMax := v.IntBounds(task)
+	bound := func(b *big.Int, step int64) string { return new(big.Int).Add(b, big.NewInt(step)).String() }
 	maxLen := int(*project.MaxLength)
 	tests := []struct {
 		rule, param, value string
 	}{
-		{"task_id: minimum", "task_id", bound(min, 0)},
-		{"task_id: minimum -1", "task_id", bound(min, -1)},
-		{"task_id: maximum", "task_id", bound(max, 0)},
-		{"task_id: maximum +1", "task_id", bound(max, 1)},
+		{"task_id: minimum", "task_id", bound(taskMin, 0)},
+		{"task_id: minimum -1", "task_id", bound(taskMin, -1)},
+		{"task_id: maximum", "task_id", bound(taskMax, 0)},
+		{"task_id: maximum +1", "task_id", bound(taskMax, 1)},
 		{"task_id: type integer: not a number", "task_id", "abc"},
 		{"project_id: minLength", "project_id", strings.Repeat("a", int(project.MinLength))},
 		{"project_id: maxLength", "project_id", strings.Repeat("a", maxLen)},
 		{"project_id: maxLength in two-byte characters", "project_id", strings.Repeat("é", maxLen)},
 		{"project_id: maxLength + 1", "project_id", strings.Repeat("a", maxLen+1)},
 	}
-	for _, tt := range tests {
-		t.Run(tt.rule, func(t *testing.T) {
-			cases := byRule(r, tt.rule)
-			if len(cases) != 1 {
-				t.Fatalf("%d cases with rule %q, want 1", len(cases), tt.rule)
+	for _, op := range v.Operations() {
+		for _, tt := range tests {
+			if op.Param(tt.param) == nil {
+				continue
 			}
-			if got := segment(t, cases[0], path, tt.param); got != tt.value {
-				t.Errorf("sent %s of %d characters (%.12q…), want %d (%.12q…)", tt.param, runes(got), got, runes(tt.value), tt.value)
-			}
-			if strings.Contains(cases[0].Name, "%") || len(cases[0].Name) > 64 {
-				t.Errorf("name %q: want it short and unescaped", cases[0].Name)
+			t.Run(op.OperationID+" "+tt.rule, func(t *testing.T) {
+				cases := byRule(r, op.OperationID, tt.rule)
+				if len(cases) != 1 {
+					t.Fatalf("%d cases with rule %q, want 1", len(cases), tt.rule)
+				}
+				if got := segment(t, cases[0], op.Path, tt.param); got != tt.value {
+					t.Errorf("sent %s of %d characters (%.12q…), want %d (%.12q…)", tt.param, runes(got), got, runes(tt.value), tt.value)
+				}
+				if strings.Contains(cases[0].Name, "%") || len(cases[0].Name) > 64 {
+					t.Errorf("name %q: want it short and unescaped", cases[0].Name)
+				}
+			})
+		}
+		// Every operation's documented 2xx was asked for and validated.
+		t.Run(op.OperationID+" positive", func(t *testing.T) {
+			c, ok := r.Result(op.OperationID + " accepted")
+			if !ok || c.Status != op.Success || c.Verdict != suite.VerdictPass {
+				t.Errorf("positive case %+v, want a pass with %d", c, op.Success)
 			}
 		})
 	}
@@ -230,19 +240,19 @@ func TestOneReadingOfTheErrorCode(t *testing.T) {
 		body string
 		pass bool
 	}{
-		{"error_code empty message, code+message an authentication failure",
+		{"error_code empty message, code+message the gateway's 401 code",
 			`{"error_code":"OMS.0072","error_msg":"","code":"APIGW.0301","message":"x"}`, true},
-		{"error_code an authentication failure with an empty message, code+message a permission",
+		{"error_code the gateway's 401 code with an empty message, code+message another code",
 			`{"error_code":"APIGW.0301","error_msg":"","code":"OMS.0072","message":"x"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, server{wrap: rewrite(func(_ *http.Request, a *answer) {
 				if a.status == http.StatusUnauthorized {
-					a.status, a.body = http.StatusForbidden, []byte(tt.body)
+					a.body = []byte(tt.body)
 				}
 			})})
-			want := gen.DecodeError(http.StatusForbidden, nil, []byte(tt.body)).Code
+			want := gen.DecodeError(http.StatusUnauthorized, nil, []byte(tt.body)).Code
 			for _, name := range []string{noCreds, wrongToken, wrongKey} {
 				c, _ := r.Result(name)
 				if c.ErrorCode != want || (c.Verdict == suite.VerdictPass) != tt.pass {
@@ -306,13 +316,13 @@ func TestSpecChangeDrills(t *testing.T) {
 		t.Fatalf("task_id's maximum %d is too close to the largest int64 to widen", oldMax)
 	}
 	oldLen, newLen := int(*project.MaxLength), len(mock.DefaultProjectID)
-	op := stopTask(t, v)
 	tests := []struct {
 		name       string
 		spec       string
 		conformant bool
 		probes     map[string]string // rule → value sent
 		param      string
+		failing    string // the one operation whose cases fail
 	}{
 		{name: "task_id maximum widened", conformant: true, param: "task_id",
 			spec:   specCopy(t, "maximum: "+strconv.FormatInt(oldMax, 10), "maximum: "+strconv.FormatInt(newMax, 10)),
@@ -327,7 +337,10 @@ func TestSpecChangeDrills(t *testing.T) {
 		{name: "an optional query parameter", conformant: true,
 			spec: specCopy(t, "      x-oms-error-code: OMS.0064\n      responses:",
 				"      x-oms-error-code: OMS.0064\n      parameters:\n        - name: dry_run\n          in: query\n          schema:\n            type: boolean\n      responses:")},
-		{name: "an operation added", conformant: false, spec: specCopy(t, withStartTask(t, op.Path)...)},
+		{name: "an operation added, the mock answers it from its example", conformant: true,
+			spec: specCopy(t, "\ncomponents:\n", "\n"+extraTask("              example: {id: 1, status: 2}\n")+"components:\n")},
+		{name: "an operation added without an example to answer from", conformant: false, failing: "ExtraTask",
+			spec: specCopy(t, "\ncomponents:\n", "\n"+extraTask("")+"components:\n")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,51 +348,71 @@ func TestSpecChangeDrills(t *testing.T) {
 			if r.Conformant() != tt.conformant {
 				t.Fatalf("conformant %v, want %v: %s\n%v", r.Conformant(), tt.conformant, r.SummaryLine(), failures(r))
 			}
-			for rule, want := range tt.probes {
-				cases := byRule(r, rule)
-				if len(cases) != 1 {
-					t.Fatalf("%d cases with rule %q, want 1", len(cases), rule)
+			for _, op := range v.Operations() {
+				if op.Param(tt.param) == nil {
+					continue
 				}
-				if got := segment(t, cases[0], op.Path, tt.param); got != want {
-					t.Errorf("rule %q sent %.20q (%d characters), want %.20q (%d)", rule, got, runes(got), want, runes(want))
+				for rule, want := range tt.probes {
+					cases := byRule(r, op.OperationID, rule)
+					if len(cases) != 1 {
+						t.Fatalf("%s: %d cases with rule %q, want 1", op.OperationID, len(cases), rule)
+					}
+					if got := segment(t, cases[0], op.Path, tt.param); got != want {
+						t.Errorf("rule %q sent %.20q (%d characters), want %.20q (%d)", rule, got, runes(got), want, runes(want))
+					}
 				}
 			}
-			if tt.conformant {
-				return
+			if _, ok := r.Result("ExtraTask accepted"); strings.Contains(tt.name, "added") && !ok {
+				t.Error("no positive case for the added operation")
 			}
 			// Only the added operation fails, and its failing cases name it.
 			got := map[string]bool{}
 			for _, c := range r.Cases {
 				if c.Verdict != suite.VerdictPass {
 					got[c.Operation] = true
-					if !strings.HasPrefix(c.Name, "StartTask ") {
-						t.Errorf("failing case %q does not name StartTask", c.Name)
+					if !strings.HasPrefix(c.Name, tt.failing+" ") {
+						t.Errorf("failing case %q does not name %s", c.Name, tt.failing)
 					}
 				}
 			}
-			if diff := cmp.Diff(map[string]bool{"StartTask": true}, got); diff != "" {
-				t.Errorf("operations with failing cases (-want +got):\n%s", diff)
+			if want := map[string]bool{tt.failing: true}; !tt.conformant && !cmp.Equal(want, got) {
+				t.Errorf("operations with failing cases (-want +got):\n%s", cmp.Diff(want, got))
 			}
 		})
 	}
 }
 
-// withStartTask is the replacement that adds StartTask: StopTask's path
-// item copied under .../start.
-func withStartTask(t *testing.T, stopPath string) []string {
-	t.Helper()
-	spec := specCopy(t)
-	b, err := os.ReadFile(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := "  " + stopPath + ":\n"
-	s := string(b)
-	start, end := strings.Index(s, key), strings.Index(s, "\ncomponents:\n")
-	if start < 0 || end < start {
-		t.Fatal("openapi.yaml: cannot find StopTask's path item")
-	}
-	item := strings.Replace(s[start:end+1], "/stop:", "/start:", 1)
-	item = strings.Replace(item, "operationId: StopTask", "operationId: StartTask", 1)
-	return []string{"\ncomponents:\n", "\n" + item + "components:\n"}
+// extraTask is a path item the generated server lacks: ExtraTask, a GET
+// whose 200 is a Task, with example (YAML at the media type's indent) or
+// none.
+func extraTask(example string) string {
+	return `  /v2/{project_id}/tasks/{task_id}/extra:
+    parameters:
+      - $ref: '#/components/parameters/ProjectId'
+      - $ref: '#/components/parameters/TaskId'
+    get:
+      operationId: ExtraTask
+      x-oms-error-code: OMS.0064
+      responses:
+        '200':
+          description: The task.
+          headers:
+            X-Request-Id:
+              $ref: '#/components/headers/X-Request-Id'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Task'
+` + example + `        '400':
+          description: Refused.
+          headers:
+            X-Request-Id:
+              $ref: '#/components/headers/X-Request-Id'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+`
 }

@@ -123,11 +123,8 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.AKSK = signer.Credentials{AK: mock.DefaultAK, SK: mock.DefaultSK, ProjectID: mock.DefaultProjectID}
 		cfg.Params = map[string]string{"project_id": mock.DefaultProjectID}
 		var w suite.Workflow
-		cfg.Positive, w = mock.DefaultPlan()
+		cfg.Positive, w = m.Plan()
 		cfg.Workflow = &w
-		for _, op := range m.Unimplemented() {
-			cfg.Positive[op] = map[string]string{}
-		}
 		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s\n", url)
 		if ops := m.Unimplemented(); len(ops) > 0 {
 			fmt.Fprintf(stderr, "omscontract check: the mock answers %s from the spec's examples: it has no behaviour for them\n", strings.Join(ops, ", "))
