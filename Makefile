@@ -94,9 +94,14 @@ perf: node_modules ## Measure req/s of the mock and the proxy side by side with 
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(GO) test -run='^$$' -bench='^BenchmarkPeers$$' -benchtime=1x ./contract/cmd/omscontract/
 
+# CHECK_FLAGS are more flags for 'omscontract check', such as the reports
+# the pull-request workflow keeps: --junit reports/junit.xml --coverage
+# reports/coverage.json.
+CHECK_FLAGS ?=
+
 .PHONY: check
-check: ## Main job: run the conformance suite against the built-in mock OMS.
-	env -u OMS_ENDPOINT -u OMS_PROJECT_ID -u OMS_TOKEN -u OMS_AK -u OMS_SK -u OMS_SECURITY_TOKEN $(GO) run ./contract/cmd/omscontract check
+check: ## Main job: run the conformance suite against the built-in mock OMS (CHECK_FLAGS: more flags, e.g. reports).
+	env -u OMS_ENDPOINT -u OMS_PROJECT_ID -u OMS_TOKEN -u OMS_AK -u OMS_SK -u OMS_SECURITY_TOKEN $(GO) run ./contract/cmd/omscontract check $(CHECK_FLAGS)
 
 ##@ Verification
 
@@ -172,10 +177,19 @@ docs: node_modules ## Build the offline docs site in _site/, check it in headles
 	DOCSITE_DIR="$(CURDIR)/_site" $(GO) test -count=1 -v -run '^TestBrowserRendersStopTask$$' ./contract/docsite/
 	cp _site/preview.png contract/docsite/preview.png
 
+# actionlint, pinned in tools.go, checks the GitHub Actions workflows; it
+# runs shellcheck on each run: script when shellcheck is installed (.ci/run
+# installs it, GitHub's runners have it). TestWorkflows then checks the same
+# workflows through actionlint's Go API and that every action is pinned to a
+# full commit SHA with its release in a comment.
+ACTIONLINT := $(GO) run github.com/rhysd/actionlint/cmd/actionlint
+
 .PHONY: lint
-lint: node_modules ## Validate openapi.yaml: kin-openapi (every example, headers' too, against its schema) and redocly lint.
+lint: node_modules ## Validate openapi.yaml (kin-openapi: every example, headers' too; redocly lint) and the workflows (actionlint, pinned actions).
 	$(GO) run ./contract/cmd/omsdocs -validate -spec openapi.yaml
 	$(REDOCLY) lint openapi.yaml
+	$(ACTIONLINT)
+	$(GO) test -count=1 -run '^TestWorkflows$$' ./contract/gates/
 
 # The changelog lists every change; the verdict comes from `oasdiff breaking
 # --fail-on ERR`, whose own listing would repeat the changelog. A higher

@@ -2,7 +2,8 @@
 // besides the tests: Lint, the kin-openapi half of `make lint`, and
 // Changes, the breaking-change gate of `make breaking` (oasdiff). Its tests
 // are drills: they mutate a copy of openapi.yaml the way an engineer would
-// and assert what each gate says.
+// and assert what each gate says. Workflows (workflows.go) is `make lint`'s
+// check of the GitHub Actions workflows that run these gates.
 //
 // Lint validates the document with kin-openapi, every example against its
 // schema. kin-openapi v0.153.0 checks the examples of schemas, media types
