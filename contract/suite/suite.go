@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,7 +152,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if (c.auth.kind == "" || c.auth.kind == "valid") && err == nil && c.Operation != "" &&
 			a.status != http.StatusNotFound && a.status != http.StatusRequestURITooLong {
 			authenticated++
-			if a.status == http.StatusUnauthorized || a.status == http.StatusForbidden {
+			// A 401, or a 403 the spec documents (the IAM user may not call
+			// the API): the credentials, not the server, are at fault.
+			if op, _ := v.Operation(c.Operation); a.status == http.StatusUnauthorized ||
+				a.status == http.StatusForbidden && slices.Contains(op.Codes[strconv.Itoa(a.status)], a.code) {
 				refused++
 			}
 		}

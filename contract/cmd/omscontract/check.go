@@ -95,6 +95,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg := suite.Config{NoBoundaryProbes: *noProbes, Timeout: *timeout, Operations: operations, Positive: map[string]map[string]string{}}
 	if *stopTask != "" {
+		if _, err := strconv.ParseInt(*stopTask, 10, 64); err != nil {
+			return usage("--stop-task %q is not a task ID", *stopTask)
+		}
 		tasks = append(tasks, "StopTask="+*stopTask)
 	}
 	for _, t := range tasks {
@@ -104,7 +107,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		cfg.Positive[op] = map[string]string{"task_id": id}
 	}
-	endpoint := s["endpoint"]
+	endpoint, banner := s["endpoint"], ""
 	if endpoint.value == "" {
 		for _, name := range []string{"project", "token", "ak", "sk", "security-token"} {
 			if x := s[name]; x.value != "" && !x.fromEnv {
@@ -125,9 +128,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		var w suite.Workflow
 		cfg.Positive, w = m.Plan()
 		cfg.Workflow = &w
-		fmt.Fprintf(stderr, "omscontract check: checking the built-in mock at %s\n", url)
+		banner = fmt.Sprintf("omscontract check: checking the built-in mock at %s\n", url)
 		if ops := m.Unimplemented(); len(ops) > 0 {
-			fmt.Fprintf(stderr, "omscontract check: the mock answers %s from the spec's examples: it has no behaviour for them\n", strings.Join(ops, ", "))
+			banner += fmt.Sprintf("omscontract check: the mock answers %s from the spec's examples: it has no behaviour for them\n", strings.Join(ops, ", "))
 		}
 	} else {
 		switch p, t, ak, sk := s["project"], s["token"], s["ak"], s["sk"]; {
@@ -143,17 +146,20 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.Endpoint, cfg.Token = endpoint.value, s["token"].value
 		cfg.AKSK = signer.Credentials{AK: s["ak"].value, SK: s["sk"].value, SecurityToken: s["security-token"].value, ProjectID: s["project"].value}
 		cfg.Params = map[string]string{"project_id": s["project"].value}
-		fmt.Fprintf(stderr, "omscontract check: checking %s (from %s)\n", contract.RedactURL(cfg.Endpoint), endpoint)
+		banner = fmt.Sprintf("omscontract check: checking %s (from %s)\n", contract.RedactURL(cfg.Endpoint), endpoint)
 	}
 	var err error
 	if cfg.Validator, err = contract.New(contract.WithSpecFile(*specFile), contract.WithServer(cfg.Endpoint)); err != nil {
 		return usage("%s: %v", endpoint, err)
 	}
+	for _, op := range operations {
+		if _, ok := cfg.Validator.Operation(op); !ok {
+			return usage("--operation %q is not an operation of the spec", op)
+		}
+	}
+	fmt.Fprint(stderr, banner)
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
 	report, err := suite.Run(ctx, cfg)
-	if errors.Is(err, suite.ErrUnknownOperation) {
-		return usage("--operation: %v", err)
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
 		return exitNoVerdict

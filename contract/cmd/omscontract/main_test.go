@@ -263,7 +263,7 @@ func closedURL(t *testing.T) string {
 
 func TestHelp(t *testing.T) {
 	checkFlags := []string{"endpoint", "project", "token", "ak", "sk", "security-token", "spec", "json", "junit",
-		"coverage", "min-coverage", "wide", "no-boundary-probes", "stop-task", "timeout"}
+		"coverage", "min-coverage", "wide", "no-boundary-probes", "stop-task", "task", "operation", "timeout"}
 	mockFlags := []string{"listen", "fixtures", "spec"}
 	proxyFlags := []string{"listen", "upstream", "log", "spec", "coverage", "max-idle"}
 	tests := []struct {
@@ -312,6 +312,9 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{"timeout zero", []string{"check", "--timeout", "0s"}, []string{"--timeout must be positive"}},
 		{"min-coverage above 1", []string{"check", "--min-coverage", "2"}, []string{"--min-coverage 2"}},
 		{"stop-task", []string{"check", "--stop-task", "abc"}, []string{`--stop-task "abc"`}},
+		{"task without an ID", []string{"check", "--endpoint", "http://127.0.0.1:1", "--project", "p", "--token", "t", "--task", "ShowTask"}, []string{`--task "ShowTask"`}},
+		{"task on the mock", []string{"check", "--task", "ShowTask=1"}, []string{"--task needs --endpoint"}},
+		{"operation the spec lacks", []string{"check", "--operation", "NoSuchTask"}, []string{`"NoSuchTask"`}},
 		{"unknown command", []string{"bogus"}, []string{`unknown command "bogus"`, "omscontract help"}},
 		{"help on an unknown command", []string{"help", "bogus"}, []string{`unknown command "bogus"`}},
 		{"check --spec missing", []string{"check", "--spec", "/nonexistent/openapi.yaml"}, []string{"/nonexistent/openapi.yaml"}},
@@ -795,8 +798,8 @@ func TestCheckRefusedBy403(t *testing.T) {
 		name, code string
 		exit       int
 	}{
-		{"a code documented under 401", gen.CodeAuthFailed, exitNoVerdict},
-		{"insufficient permission", codeInsufficientPermission, exitFail},
+		{"a code documented under 403", "APIGW.0302", exitNoVerdict},
+		{"a code not documented under 403 (OMS's permission code comes with 400)", codeInsufficientPermission, exitFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
