@@ -108,7 +108,7 @@ func (o Operation) Param(name string) *openapi3.Parameter {
 // then method).
 func compileOperations(doc *openapi3.T) []Operation {
 	var ops []Operation
-	for _, path := range doc.Paths.InMatchingOrder() {
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
 		item := doc.Paths.Value(path)
 		for _, m := range slices.Sorted(maps.Keys(item.Operations())) {
 			op := item.GetOperation(m)

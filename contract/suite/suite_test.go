@@ -1,11 +1,13 @@
 package suite_test
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,6 +190,66 @@ func TestBrokenServers(t *testing.T) {
 				}
 			}),
 			want: map[string][]string{getStop: {suite.CheckExpectation}},
+		},
+		{
+			// A hedge once let this pass: 403 accepted for a project the
+			// credentials do not cover, whatever its length.
+			name: "project_id's length unchecked: 403 to any other project",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if !strings.Contains(r.URL.Path, "/"+mock.DefaultProjectID+"/") && a.status == http.StatusBadRequest {
+					a.status, a.body = http.StatusForbidden, errorBody("APIGW.0302", "The IAM user is not authorized to access the API.")
+				}
+			}),
+			want: map[string][]string{"StopTask project_id=a×1025": {suite.CheckExpectation}, "ShowTask project_id=a×1025": {suite.CheckExpectation}},
+		},
+		{
+			name: "414 to a project_id past maxLength",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if len(r.URL.Path) > 1024 && a.status == http.StatusBadRequest {
+					a.status, a.body = http.StatusRequestURITooLong, errorBody("APIGW.0201", "Request URI too large.")
+				}
+			}),
+			want: map[string][]string{"StopTask project_id=a×1025": {suite.CheckExpectation}},
+		},
+		{
+			name: "an empty segment answered 404 with a made-up code",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if strings.Contains(r.URL.Path, "//") && a.status == http.StatusNotFound {
+					a.body = errorBody("X.404", "Not here.")
+				}
+			}),
+			want: map[string][]string{`StopTask task_id=""`: {suite.CheckExpectation}, `StopTask project_id=""`: {suite.CheckExpectation}},
+		},
+		{
+			name: "StartTask accepts a body without dst_sk",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if strings.HasSuffix(r.URL.Path, "/start") && a.status == http.StatusBadRequest {
+					a.status, a.body = http.StatusOK, nil
+					a.header.Del("Content-Type")
+				}
+			}),
+			want: map[string][]string{"StartTask body without dst_sk": {suite.CheckExpectation},
+				"StartTask started again (示例2)": {suite.CheckExpectation}},
+		},
+		{
+			name: "ShowTask's status as a string",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodGet && a.status == http.StatusOK {
+					a.body = regexp.MustCompile(`"status":(\d+)`).ReplaceAll(a.body, []byte(`"status":"$1"`))
+				}
+			}),
+			want: map[string][]string{"ShowTask accepted": {suite.CheckContract},
+				"ShowTask until stopped (示例3 step 3)": {suite.CheckContract, suite.CheckExpectation}},
+		},
+		{
+			name: "DeleteTask deletes a pausing task",
+			wrap: rewrite(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodDelete && bytes.Contains(a.body, []byte(gen.CodeTaskInProgress)) {
+					a.status, a.body = http.StatusOK, nil
+					a.header.Del("Content-Type")
+				}
+			}),
+			want: map[string][]string{"DeleteTask while pausing (示例3)": {suite.CheckExpectation}},
 		},
 		{
 			name: "the connection closed after the request",
@@ -415,4 +477,33 @@ func extraTask(example string) string {
         '401':
           $ref: '#/components/responses/Unauthorized'
 `
+}
+
+// TestOperationsLimitTheRun: Config.Operations leaves the other operations
+// out of every layer, and the report names them.
+func TestOperationsLimitTheRun(t *testing.T) {
+	cfg := setup(t, server{})
+	cfg.Operations = []string{"StopTask"}
+	r, err := suite.Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Conformant() {
+		t.Errorf("not conformant: %v", failures(r))
+	}
+	for _, c := range r.Cases {
+		if c.Operation != "StopTask" && c.Operation != "" {
+			t.Errorf("case %q of %s ran", c.Name, c.Operation)
+		}
+	}
+	if diff := cmp.Diff([]string{"DeleteTask", "ShowTask", "StartTask"}, r.LeftOut); diff != "" {
+		t.Errorf("left out (-want +got):\n%s", diff)
+	}
+	if _, ok := r.Result("StopTask migrating"); !ok {
+		t.Error("StopTask's behaviour layer did not run")
+	}
+	cfg.Operations = []string{"NoSuchTask"}
+	if _, err := suite.Run(t.Context(), cfg); !errors.Is(err, suite.ErrUnknownOperation) {
+		t.Errorf("Run with an unknown operation: %v, want ErrUnknownOperation", err)
+	}
 }
