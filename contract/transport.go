@@ -69,6 +69,21 @@ func (rec *Recorder) Records() []Record {
 	return slices.Clone(rec.records)
 }
 
+// Since returns a copy of the records from the nth on (Len before an
+// exchange, Since after it: its own records, at no cost for the others).
+func (rec *Recorder) Since(n int) []Record {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.records[min(n, len(rec.records)):])
+}
+
+// Len is how many records there are.
+func (rec *Recorder) Len() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return len(rec.records)
+}
+
 // ExchangeError is how a strict Transport fails a call that broke the
 // contract, and how any Transport fails one that got no complete answer.
 // It unwraps to Violations.

@@ -17,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // DefaultMaxBodyBytes bounds how much of a body the transport, the
@@ -130,7 +129,7 @@ func New(opts ...Option) (*Validator, error) {
 	// matchServer does that part, and hands the router the rest of the path.
 	pathsOnly := *doc
 	pathsOnly.Servers = nil
-	router, err := gorillamux.NewRouter(&pathsOnly)
+	router, err := newRouteIndex(&pathsOnly)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}

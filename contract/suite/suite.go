@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	authenticated, refused := 0, 0
 	for _, c := range cases {
-		seen := len(rec.Records())
+		seen := rec.Len()
 		res := CaseResult{Name: c.Name, Operation: c.Operation, Rule: c.Rule, Expectation: c.Expectation, Method: c.method,
 			Path: "/" + strings.Join(c.path, "/")}
 		a, err := send(ctx, client, &cfg, c)
@@ -122,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		// A server may echo what it was sent, even as its error code.
 		res.Status, res.ErrorCode = a.status, scrub.String(a.code)
-		for _, r := range rec.Records()[seen:] {
+		for _, r := range rec.Since(seen) {
 			for _, vi := range r.Violations {
 				if vi.Direction == contract.DirectionResponse && vi.Kind != contract.KindTransport {
 					vi.Reason = scrub.String(vi.Reason)
