@@ -222,3 +222,48 @@ func TestProxyBlamesAClientThatGivesUpMidBody(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFalseGreen: answers kin-openapi alone lets through, each of which a
+// client reads otherwise than the validator did.
+func TestNoFalseGreen(t *testing.T) {
+	h := setup(t)
+	ok := errorAnswer(http.StatusBadRequest, "OMS.0066")
+	twoTypes := errorAnswer(http.StatusBadRequest, "OMS.0066")
+	twoTypes.header["Content-Type"] = []string{"application/json", "text/html"}
+	trailing := errorAnswer(http.StatusBadRequest, "OMS.0066")
+	trailing.body += `{"error_code":"OMS.1009","error_msg":"m"}`
+	tests := []struct {
+		name   string
+		answer canned
+		want   []string
+	}{
+		{"a conforming answer", ok, nil},
+		{"two Content-Types", twoTypes, []string{"response"}},
+		{"a second JSON value after the body's", trailing, []string{"response"}},
+		{"401 with a code documented for 401", errorAnswer(http.StatusUnauthorized, h.spec.exampleCodes("401")[0]), nil},
+		{"401 with a code not documented for 401", errorAnswer(http.StatusUnauthorized, "OMS.1009"), []string{"response"}},
+		{"400 with an undocumented code: OMS's codes are open-ended", errorAnswer(http.StatusBadRequest, "OMS.9999"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := h.recordAnswer(t, tt.answer); !cmp.Equal(tt.want, got) {
+				t.Errorf("recorded %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoFalseRed: an empty body with a Content-Encoding is not a broken
+// compressed stream.
+func TestNoFalseRed(t *testing.T) {
+	h := setup(t)
+	up := upstream(t, canned{status: http.StatusOK, header: http.Header{"Content-Encoding": {"gzip"}, "X-Request-Id": {"r"}}})
+	rec := &contract.Recorder{}
+	client := &http.Client{Transport: contract.NewTransport(validatorFor(t, up.URL), nil, contract.WithRecorder(rec))}
+	req := request(t, http.MethodPost, up.URL+h.validPath(), token)
+	req.Header.Set("Accept-Encoding", "gzip") // so that net/http does not decode it itself
+	do(t, client, req)
+	if rs := rec.Records(); len(rs) > 0 {
+		t.Errorf("recorded %+v", rs)
+	}
+}

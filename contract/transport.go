@@ -248,6 +248,9 @@ func (t *Transport) emit(req *http.Request, status int, h http.Header, body []by
 // will, up to limit bytes (a small compressed body may decode to gigabytes);
 // an encoding it cannot undo is an error that says so.
 func decodeBody(h http.Header, body []byte, limit int64) ([]byte, error) {
+	if len(body) == 0 { // nothing to decode: an empty body is no compressed stream
+		return body, nil
+	}
 	var r io.Reader
 	var err error
 	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); enc {
