@@ -123,6 +123,8 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return usage("%s: %v", endpoint, err)
 	}
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
+	stdLog, restore := captureStdLog(stderr, cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
+	defer restore()
 	report, err := suite.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
@@ -153,6 +155,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitNoVerdict
 	case !report.Conformant():
 		fmt.Fprintln(stdout, "NOT conformant")
+		return exitFail
+	case stdLog.Unsolicited() > 0:
+		fmt.Fprintf(stdout, "NOT conformant: the server sent %d answer(s) no request asked for\n", stdLog.Unsolicited())
 		return exitFail
 	case all > 0 && float64(seen)/float64(all) < *minCoverage:
 		fmt.Fprintf(stdout, "coverage %d/%d is below --min-coverage %v\n", seen, all, *minCoverage)

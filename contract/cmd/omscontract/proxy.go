@@ -71,6 +71,8 @@ func runProxy(ctx context.Context, args []string, _ func(string) string, stdout,
 	if err != nil {
 		return usageError(stderr, "proxy", "--listen: %v", err)
 	}
+	_, restore := captureStdLog(stderr) // the clients' credentials are unknown: unsolicited answers are withheld
+	defer restore()
 	fmt.Fprintf(stderr, "omscontract proxy: http://%s → %s\n", ln.Addr(), contract.RedactURL(*upstream))
 	err = serve(ctx, ln, &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second})
 	if *coverageOut != "" {
