@@ -251,6 +251,19 @@ func TestNoFalseGreen(t *testing.T) {
 			}
 		})
 	}
+	// A request that matches no operation may get any 4xx in the 404's
+	// shape; only a 404 is held to the 404's codes.
+	for _, u := range []struct {
+		answer canned
+		want   []string
+	}{
+		{errorAnswer(http.StatusTooManyRequests, "APIGW.0308"), []string{"method"}}, // the request's own
+		{errorAnswer(http.StatusNotFound, "OMS.1009"), []string{"method", "response"}},
+	} {
+		if got := h.recordAnswerTo(t, http.MethodGet, h.validPath(), u.answer); !cmp.Equal(u.want, got) {
+			t.Errorf("%d %s to an unrouted request: recorded %v, want %v", u.answer.status, u.answer.body, got, u.want)
+		}
+	}
 }
 
 // TestNoFalseRed: an empty body with a Content-Encoding is not a broken
