@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +59,8 @@ type Behaviour struct {
 var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
 
 // Run sends every case and judges the answers. It returns an error only
-// when there is no verdict at all (ErrUnreachable).
+// when there is no verdict at all: ErrUnreachable, or ctx's error when ctx
+// ends before the last case (an interrupted run).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -82,7 +84,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Path: "/" + strings.Join(c.path, "/")}
 		a, err := send(ctx, client, &cfg, c)
 		switch {
+		case ctx.Err() != nil: // interrupted: neither this case nor the run has a verdict
+			return nil, ctx.Err()
 		case err == nil:
+		case errors.Is(err, errThrottled):
+			res.Verdict, res.Error = VerdictError, "throttled: "+scrub.String(err.Error())
 		case isDial(err):
 			return nil, fmt.Errorf("%w: %s", ErrUnreachable, scrub.String(err.Error()))
 		case isTimeout(err):
@@ -132,33 +138,65 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return report, nil
 }
 
-// send makes one case's request and reads the answer's status and code.
+// errThrottled: the server answered 429 to every attempt the case's
+// timeout left room for.
+var errThrottled = errors.New("429 Too Many Requests")
+
+// maxAttempts bounds how often a throttled case is sent.
+const maxAttempts = 3
+
+// send makes one case's request and reads the answer's status and code. A
+// 429 is sent again after its Retry-After, if that is within the timeout.
 func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer, error) {
 	u, err := url.Parse(strings.TrimSuffix(cfg.Endpoint, "/") + "/" + strings.Join(c.path, "/"))
 	if err != nil {
 		return answer{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
-	if err != nil {
-		return answer{}, err
+	for attempt, waited := 1, time.Duration(0); ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, c.method, u.String(), nil)
+		if err != nil {
+			return answer{}, err
+		}
+		if err := authenticate(ctx, req, cfg, c.auth); err != nil {
+			return answer{}, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return answer{}, err
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
+		resp.Body.Close()
+		a := answer{status: resp.StatusCode}
+		if err != nil {
+			return a, err
+		}
+		if resp.StatusCode >= 400 {
+			a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
+		}
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return a, nil
+		}
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"))
+		if waited += wait; !ok || waited > cfg.Timeout || attempt == maxAttempts {
+			return a, fmt.Errorf("%w after %d attempt(s) (Retry-After %q, --timeout %v)", errThrottled, attempt, resp.Header.Get("Retry-After"), cfg.Timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return a, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	if err := authenticate(ctx, req, cfg, c.auth); err != nil {
-		return answer{}, err
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return answer{}, err
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
-	if err != nil {
-		return answer{status: resp.StatusCode}, err
-	}
-	a := answer{status: resp.StatusCode}
-	if resp.StatusCode >= 400 {
-		a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
-	}
-	return a, nil
+	return 0, false
 }
 
 // authenticate applies a case's credentials: the configured ones through
