@@ -23,6 +23,19 @@ func WithProxyTransport(rt http.RoundTripper) ProxyOption {
 	return func(p *Proxy) { p.base = rt }
 }
 
+// WithProxyTimeout bounds each exchange, from the request's arrival to the
+// answer's last byte, both sides included (DefaultProxyTimeout by default).
+func WithProxyTimeout(d time.Duration) ProxyOption {
+	return func(p *Proxy) { p.timeout = d }
+}
+
+// DefaultProxyTimeout bounds an exchange through a Proxy.
+const DefaultProxyTimeout = 30 * time.Second
+
+// answerGrace is how long past the deadline the client has to take the
+// 504 that says so.
+const answerGrace = 5 * time.Second
+
 // WithProxyCoverage counts every exchange in c.
 func WithProxyCoverage(c *Coverage) ProxyOption {
 	return func(p *Proxy) { p.cov = c }
@@ -46,14 +59,16 @@ func NewUpstreamTransport(idle int) *http.Transport {
 // unchanged and writes one JSON line (a Record) per exchange that broke the
 // contract. When the upstream gives no complete answer (unreachable, reset,
 // cut short, timed out) the client gets the gateway's documented answer,
-// 502 or 504 in the Error shape with a request ID, and the log a line.
+// 502 or 504 in the Error shape with a request ID, and the log a line. A
+// request body past the validator's body limit is answered 413, unsent.
 type Proxy struct {
-	v    *Validator
-	base http.RoundTripper
-	cov  *Coverage
-	rp   *httputil.ReverseProxy
-	mu   sync.Mutex
-	enc  *json.Encoder
+	v       *Validator
+	base    http.RoundTripper
+	cov     *Coverage
+	timeout time.Duration
+	rp      *httputil.ReverseProxy
+	mu      sync.Mutex
+	enc     *json.Encoder
 }
 
 // NewProxy returns a proxy to upstream that validates with v and logs to
@@ -64,9 +79,12 @@ func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("contract: upstream %q must be an http or https URL with a host and no user info", RedactURL(upstream))
 	}
-	p := &Proxy{v: v, base: NewUpstreamTransport(64), enc: json.NewEncoder(log)}
+	p := &Proxy{v: v, base: NewUpstreamTransport(64), enc: json.NewEncoder(log), timeout: DefaultProxyTimeout}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.timeout <= 0 {
+		return nil, fmt.Errorf("contract: proxy timeout %v must be positive", p.timeout)
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
@@ -80,18 +98,34 @@ func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption)
 // ServeHTTP forwards the request and validates the exchange. The request
 // ID it gives the request answers and logs an upstream failure.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, newRequestID())))
+	deadline := time.Now().Add(p.timeout)
+	ctx, cancel := context.WithDeadline(context.WithValue(r.Context(), requestIDKey{}, newRequestID()), deadline)
+	defer cancel()
+	// The context bounds the upstream; the connection's deadlines bound the
+	// client, whose request body may drip and who may not read the answer
+	// (net/http clears them before the next request; a server that cannot
+	// set them has its own). No read deadline without a body: net/http
+	// is then reading ahead, and would take its expiry for a client gone.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(deadline.Add(answerGrace))
+	if r.Body != nil && r.Body != http.NoBody {
+		_ = rc.SetReadDeadline(deadline)
+		r.Body = http.MaxBytesReader(w, r.Body, p.v.maxBody)
+	}
+	p.rp.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // upstreamFailed answers a request the upstream gave no complete answer to,
 // with the request ID of the line the transport has already logged.
 func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
 		return // the client went away; there is no one to answer
 	}
 	status := http.StatusBadGateway
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		status = http.StatusRequestEntityTooLarge
+	} else if r.Context().Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		status = http.StatusGatewayTimeout
 	}
 	id := RequestID(r.Context())
@@ -101,7 +135,11 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	if h := p.v.requestID; h != "" {
 		w.Header().Set(h, id)
 	}
-	p.v.WriteError(w, status, p.v.StatusCode(status), "the upstream gave no complete answer")
+	detail := "the upstream gave no complete answer"
+	if status == http.StatusRequestEntityTooLarge {
+		detail = fmt.Sprintf("the request body exceeds %d bytes", p.v.maxBody)
+	}
+	p.v.WriteError(w, status, p.v.StatusCode(status), detail)
 }
 
 // bufferPool reuses the ReverseProxy's 32 KiB copy buffers, one per

@@ -210,7 +210,7 @@ func TestProxyRaisesNoFalseAlarm(t *testing.T) {
 				if got := resp.Header.Get("Content-Encoding"); got != tt.enc {
 					t.Fatalf("the upstream answered with Content-Encoding %q, want %q: the test proves nothing", got, tt.enc)
 				}
-				if tt.reason != "" {
+				if tt.reason != "" && task != mock.DefaultMigratingTaskID { // the 200 has no body: nothing to decode
 					want = append(want, "response: "+tt.reason)
 				}
 			}

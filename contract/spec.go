@@ -187,10 +187,13 @@ type facts struct {
 	doc         *openapi3.T
 	credentials map[string]Credential // by scheme name
 	ops         []Operation
-	statusCodes map[int]string        // status → x-oms-error-code of its responses
-	messages    map[string]string     // "status code" and "code" → an example's error_msg
-	requestID   string                // the header every response requires
-	notFound    *openapi3.ResponseRef // the answer to an unrouted request
+	opIndex     map[string]int    // operationId → index in ops
+	statusCodes map[int]string    // status → x-oms-error-code of its responses
+	messages    map[string]string // "status code" and "code" → an example's error_msg
+	requestID   string            // the header every response requires
+	// responseCodes are the error codes of each response's examples.
+	responseCodes map[*openapi3.Response][]string
+	notFound      *openapi3.ResponseRef // the answer to an unrouted request
 	// bounds are the exact inclusive bounds of integer parameter schemas,
 	// exact the parameters kin-openapi cannot check exactly (intbounds.go).
 	bounds map[*openapi3.Schema][2]*big.Int
@@ -200,8 +203,12 @@ type facts struct {
 // compileFacts reads the facts from doc; raw is its text (nil when
 // unknown), from which integer bounds are read exactly.
 func compileFacts(doc *openapi3.T, raw []byte) (*facts, error) {
-	f := &facts{doc: doc, credentials: map[string]Credential{}, statusCodes: map[int]string{}, messages: map[string]string{}}
-	f.ops = compileOperations(doc)
+	f := &facts{doc: doc, credentials: map[string]Credential{}, statusCodes: map[int]string{}, messages: map[string]string{},
+		responseCodes: map[*openapi3.Response][]string{}}
+	f.ops, f.opIndex = compileOperations(doc), map[string]int{}
+	for i, op := range f.ops {
+		f.opIndex[op.OperationID] = i
+	}
 	f.compileExact(raw)
 	if doc.Components != nil {
 		for name, ref := range doc.Components.SecuritySchemes {
@@ -235,6 +242,7 @@ func compileFacts(doc *openapi3.T, raw []byte) (*facts, error) {
 		for status, ref := range op.Responses.Map() {
 			responses++
 			code, _ := strconv.Atoi(status)
+			f.responseCodes[ref.Value] = op.Codes[status]
 			if c := ErrorCode(ref.Value.Extensions); c != "" && code != 0 {
 				f.statusCodes[code] = c
 			}

@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -146,42 +148,59 @@ func NewTransport(v *Validator, base http.RoundTripper, opts ...TransportOption)
 // a recorded violation and an *ExchangeError in either mode.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
+	var over Violations
 	out := req
 	if req.Body != nil && req.Body != http.NoBody {
+		// Bounded as an answer is: past the limit the body is sent on,
+		// streamed and not validated, instead of held whole.
 		var err error
-		body, err = io.ReadAll(req.Body)
-		req.Body.Close()
+		body, err = io.ReadAll(io.LimitReader(req.Body, t.v.maxBody+1))
 		if err != nil {
+			req.Body.Close()
 			return nil, err
 		}
 		out = req.Clone(req.Context())
-		out.Body = io.NopCloser(bytes.NewReader(body))
-		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		if int64(len(body)) > t.v.maxBody {
+			out.Body, out.GetBody, body = readCloser{io.MultiReader(bytes.NewReader(body), req.Body), req.Body}, nil, nil
+			over = Violations{{Direction: DirectionRequest, Kind: KindRequest,
+				Reason: fmt.Sprintf("the body exceeds %d bytes and was not validated", t.v.maxBody)}}
+		} else {
+			req.Body.Close()
+			out.Body = io.NopCloser(bytes.NewReader(body))
+			out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
 	}
 	x, vs := t.v.ValidateRequest(req.Context(), req, body)
+	if over != nil {
+		vs = over
+	}
 	if len(vs) > 0 && len(t.report) == 0 {
+		if out.Body != nil {
+			out.Body.Close()
+		}
 		return nil, t.fail(req, 0, nil, nil, vs)
 	}
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		if req.Context().Err() == nil { // a client that gave up is not the server's fault
-			vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Kind: KindTransport, Reason: "no answer: " + err.Error()})
+		if !errors.Is(req.Context().Err(), context.Canceled) { // a client that gave up is not the server's fault
+			vs = append(vs, broken(req, x, 0, "no answer: "+err.Error()))
 		}
 		t.emit(req, 0, nil, nil, vs)
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// Its body is the upgraded connection, open for as long as the
+		// server likes: not an answer to read, nor a tunnel to keep.
+		resp.Body.Close()
+		resp.Body = http.NoBody
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, t.v.maxBody+1))
 	if err != nil {
 		resp.Body.Close()
-		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindTransport,
-			Reason: "the answer was cut short: " + err.Error()})
-		return nil, t.fail(req, resp.StatusCode, resp.Header, b, vs)
+		return nil, t.fail(req, resp.StatusCode, resp.Header, b, append(vs, broken(req, x, resp.StatusCode, "the answer was cut short: "+err.Error())))
 	}
 	if int64(len(b)) > t.v.maxBody {
-		resp.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
 		vs = append(vs, Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: resp.StatusCode, Kind: KindResponse,
 			Reason: fmt.Sprintf("the body exceeds %d bytes and was not validated", t.v.maxBody)})
 	} else {
@@ -209,6 +228,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// readCloser reads what was held, then the rest, and closes the original.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// broken is the violation of an exchange that got no complete answer: the
+// server's doing, unless the client gave up (its context cancelled; a
+// deadline that passed is the server's slowness) once the answer had begun.
+func broken(req *http.Request, x *Exchange, status int, reason string) Violation {
+	if errors.Is(req.Context().Err(), context.Canceled) {
+		return Violation{Operation: x.Operation(), Direction: DirectionRequest, Status: status, Kind: KindTransport,
+			Reason: "the client gave up before the answer was complete: " + reason}
+	}
+	return Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: status, Kind: KindTransport, Reason: reason}
+}
+
 func (t *Transport) fail(req *http.Request, status int, h http.Header, body []byte, vs Violations) error {
 	rec := newRecord(req, status, h, body, vs, t.v.requestID)
 	for _, fn := range t.report {
@@ -227,6 +263,9 @@ func (t *Transport) emit(req *http.Request, status int, h http.Header, body []by
 // will, up to limit bytes (a small compressed body may decode to gigabytes);
 // an encoding it cannot undo is an error that says so.
 func decodeBody(h http.Header, body []byte, limit int64) ([]byte, error) {
+	if len(body) == 0 { // nothing to decode: an empty body is no compressed stream
+		return body, nil
+	}
 	var r io.Reader
 	var err error
 	switch enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding"))); enc {

@@ -189,13 +189,6 @@ func (m *Mock) Handler() http.Handler { return m.handler }
 // Validator is the mock's validator (its spec and its facts).
 func (m *Mock) Validator() *contract.Validator { return m.v }
 
-// Server returns an http.Server for m with timeouts that bound what a slow
-// or hostile client can hold.
-func (m *Mock) Server() *http.Server {
-	return &http.Server{Handler: m.handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 20}
-}
-
 // Stops counts the stops the mock accepted.
 func (m *Mock) Stops() int { return int(m.stops.Load()) }
 

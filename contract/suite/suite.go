@@ -71,7 +71,8 @@ var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
 var ErrUnknownOperation = errors.New("suite: no such operation in the spec")
 
 // Run sends every case and judges the answers. It returns an error only
-// when there is no verdict at all (ErrUnreachable).
+// when there is no verdict at all: ErrUnreachable, or ctx's error when ctx
+// ends before the last case (an interrupted run).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -112,7 +113,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			a, err = send(ctx, client, &cfg, c)
 		}
 		switch {
+		case ctx.Err() != nil: // interrupted: neither this case nor the run has a verdict
+			return nil, ctx.Err()
 		case err == nil:
+		case errors.Is(err, errThrottled):
+			res.Verdict, res.Error = VerdictError, "throttled: "+scrub.String(err.Error())
 		case isDial(err):
 			return nil, fmt.Errorf("%w: %s", ErrUnreachable, scrub.String(err.Error()))
 		case isTimeout(err):
@@ -176,44 +181,74 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// send makes one case's request and reads the answer's status and code.
+// errThrottled: the server answered 429 to every attempt the case's
+// timeout left room for.
+var errThrottled = errors.New("429 Too Many Requests")
+
+// maxAttempts bounds how often a throttled case is sent.
+const maxAttempts = 3
+
+// send makes one case's request and reads the answer's status and code. A
+// 429 is sent again after its Retry-After, if that is within the timeout.
 func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer, error) {
 	u, err := url.Parse(strings.TrimSuffix(cfg.Endpoint, "/") + "/" + strings.Join(c.path, "/"))
 	if err != nil {
 		return answer{}, err
 	}
-	var reqBody io.Reader
-	if c.body != nil {
-		reqBody = bytes.NewReader(c.body)
+	for attempt, waited := 1, time.Duration(0); ; attempt++ {
+		var reqBody io.Reader
+		if c.body != nil {
+			reqBody = bytes.NewReader(c.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, c.method, u.String(), reqBody)
+		if err != nil {
+			return answer{}, err
+		}
+		if c.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if err := authenticate(ctx, req, cfg, c.auth); err != nil {
+			return answer{}, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return answer{}, err
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
+		resp.Body.Close()
+		a := answer{status: resp.StatusCode, taskStatus: -1}
+		if err != nil {
+			return a, err
+		}
+		if resp.StatusCode >= 400 {
+			a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
+		}
+		var task struct{ Status *int64 }
+		if resp.StatusCode < 300 && json.Unmarshal(body, &task) == nil && task.Status != nil {
+			a.taskStatus = *task.Status
+		}
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return a, nil
+		}
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"))
+		if waited += wait; !ok || waited > cfg.Timeout || attempt == maxAttempts {
+			return a, fmt.Errorf("%w after %d attempt(s) (Retry-After %q, --timeout %v)", errThrottled, attempt, resp.Header.Get("Retry-After"), cfg.Timeout)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return a, err
+		}
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, u.String(), reqBody)
-	if err != nil {
-		return answer{}, err
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
 	}
-	if c.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
 	}
-	if err := authenticate(ctx, req, cfg, c.auth); err != nil {
-		return answer{}, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
-	if err != nil {
-		return answer{status: resp.StatusCode}, err
-	}
-	a := answer{status: resp.StatusCode, taskStatus: -1}
-	if resp.StatusCode >= 400 {
-		a.code = gen.DecodeError(resp.StatusCode, resp.Header, body).Code
-	}
-	var task struct{ Status *int64 }
-	if resp.StatusCode < 300 && json.Unmarshal(body, &task) == nil && task.Status != nil {
-		a.taskStatus = *task.Status
-	}
-	return a, nil
+	return 0, false
 }
 
 // authenticate applies a case's credentials: the configured ones through

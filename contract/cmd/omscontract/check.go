@@ -58,7 +58,11 @@ Exit codes:
   0  every case passed
   1  a case failed, or coverage is below --min-coverage
   2  usage error, or no verdict: unreachable, every authenticated case refused
-     for its credentials, or a report could not be written
+     for its credentials, interrupted (Ctrl-C, SIGTERM), or a report could not
+     be written
+
+A 429 is sent again after its Retry-After when that fits in --timeout (at
+most 3 attempts); a case throttled throughout has no verdict ("error").
 `
 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -159,7 +163,13 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprint(stderr, banner)
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
+	stdLog, restore := captureStdLog(stderr, cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
+	defer restore()
 	report, err := suite.Run(ctx, cfg)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "omscontract check: interrupted: no verdict, and no report written")
+		return exitNoVerdict
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
 		return exitNoVerdict
@@ -189,6 +199,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitNoVerdict
 	case !report.Conformant():
 		fmt.Fprintln(stdout, "NOT conformant")
+		return exitFail
+	case stdLog.Unsolicited() > 0:
+		fmt.Fprintf(stdout, "NOT conformant: the server sent %d answer(s) no request asked for\n", stdLog.Unsolicited())
 		return exitFail
 	case all > 0 && float64(seen)/float64(all) < *minCoverage:
 		fmt.Fprintf(stdout, "coverage %d/%d is below --min-coverage %v\n", seen, all, *minCoverage)

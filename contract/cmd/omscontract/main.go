@@ -11,13 +11,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/oms-contract/stoptask/contract"
 )
 
 // Exit codes.
@@ -132,6 +136,47 @@ func serve(ctx context.Context, ln net.Listener, srv *http.Server) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// stdLog takes what net/http logs through the standard logger while a
+// command runs. Its transport logs an answer that came unasked on an idle
+// connection with the answer's raw bytes, which may echo a credential: such
+// a line is replaced by one that says so without them, and counted (a
+// server that answers twice may have answered a case with the previous
+// case's answer). Every other line is scrubbed of the secrets.
+type stdLog struct {
+	mu          sync.Mutex
+	w           io.Writer
+	scrub       *contract.Scrubber
+	unsolicited int
+}
+
+// captureStdLog routes the standard logger to a stdLog writing to w until
+// restore is called.
+func captureStdLog(w io.Writer, secrets ...string) (l *stdLog, restore func()) {
+	l = &stdLog{w: w, scrub: contract.NewScrubber(secrets...)}
+	prev := log.Writer()
+	log.SetOutput(l)
+	return l, func() { log.SetOutput(prev) }
+}
+
+func (l *stdLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	line := string(p)
+	if strings.Contains(line, "Unsolicited response received on idle HTTP channel") {
+		l.unsolicited++
+		line = "net/http: the server sent an answer no request asked for, on an idle connection (its bytes are not shown)\n"
+	}
+	_, err := io.WriteString(l.w, l.scrub.String(line))
+	return len(p), err
+}
+
+// Unsolicited counts the answers that came unasked.
+func (l *stdLog) Unsolicited() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.unsolicited
 }
 
 // mask shows enough of a user's credential to tell two apart, never enough

@@ -265,7 +265,7 @@ func TestHelp(t *testing.T) {
 	checkFlags := []string{"endpoint", "project", "token", "ak", "sk", "security-token", "spec", "json", "junit",
 		"coverage", "min-coverage", "wide", "no-boundary-probes", "stop-task", "task", "operation", "timeout"}
 	mockFlags := []string{"listen", "fixtures", "spec"}
-	proxyFlags := []string{"listen", "upstream", "log", "spec", "coverage", "max-idle"}
+	proxyFlags := []string{"listen", "upstream", "log", "spec", "coverage", "max-idle", "timeout"}
 	tests := []struct {
 		name  string
 		args  []string
