@@ -17,7 +17,8 @@ import (
 type Coverage struct {
 	mu       sync.Mutex
 	report   CoverageReport
-	notFound string // the code of the gateway's documented 404
+	index    map[string]int // operationId → its index in report.Operations
+	notFound string         // the code of the gateway's documented 404
 }
 
 // CoverageReport is Coverage's JSON form.
@@ -58,7 +59,7 @@ type Undocumented struct {
 // codes of their examples, all unseen.
 func NewCoverage(v *Validator) *Coverage {
 	c := &Coverage{report: CoverageReport{Operations: []OperationCoverage{}, Undocumented: []Undocumented{}},
-		notFound: v.StatusCode(http.StatusNotFound)}
+		notFound: v.StatusCode(http.StatusNotFound), index: map[string]int{}}
 	for _, op := range v.ops {
 		oc := OperationCoverage{OperationID: op.OperationID}
 		for _, status := range slices.Sorted(maps.Keys(op.Codes)) {
@@ -68,49 +69,57 @@ func NewCoverage(v *Validator) *Coverage {
 			}
 			oc.Responses = append(oc.Responses, rc)
 		}
+		c.index[op.OperationID] = len(c.report.Operations)
 		c.report.Operations = append(c.report.Operations, oc)
 	}
 	return c
 }
 
 // Add counts one answer to the exchange x; body is decoded. The error code
-// is read with gen.DecodeError, as a client of this package reads it.
+// is read with gen.DecodeError, as a client of this package reads it. A
+// status counts toward its documented response: the exact status, else its
+// range (4XX), else default. An undocumented code is listed scrubbed of
+// the exchange's secrets, for a server may echo a credential as its code.
 func (c *Coverage) Add(x *Exchange, status int, h http.Header, body []byte) {
 	code := ""
 	if status >= 400 {
 		code = gen.DecodeError(status, h, body).Code
 	}
-	if x.Route() == nil && status == http.StatusNotFound && code == c.notFound {
-		return // no operation was asked for, and the answer is the documented "no such API"
+	// No operation was asked for, and the answer is the documented "no
+	// such API" (a HEAD's without the body that would carry its code).
+	if x.Route() == nil && status == http.StatusNotFound &&
+		(code == c.notFound || x.input != nil && x.input.Request.Method == http.MethodHead && len(body) == 0) {
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	op, st := x.Operation(), strconv.Itoa(status)
-	for i := range c.report.Operations {
-		oc := &c.report.Operations[i]
-		if oc.OperationID != op {
-			continue
-		}
-		for j := range oc.Responses {
-			rc := &oc.Responses[j]
-			if rc.Status != st && rc.Status != "default" {
-				continue
-			}
-			rc.Seen++
-			if code == "" {
-				return
-			}
-			for k := range rc.Codes {
-				if rc.Codes[k].Code == code {
-					rc.Codes[k].Seen++
-					return
-				}
-			}
-			c.undocumented(op, st, code)
-			return
-		}
+	undocumented := func() { c.undocumented(op, st, NewScrubber(append(x.Secrets(), SecretValues(h)...)...).String(code)) }
+	i, ok := c.index[op]
+	if !ok {
+		undocumented()
+		return
 	}
-	c.undocumented(op, st, code)
+	oc := &c.report.Operations[i]
+	// Sorted, an exact status comes before its range, and both before
+	// "default".
+	j := slices.IndexFunc(oc.Responses, func(rc ResponseCoverage) bool {
+		return rc.Status == st || rc.Status == st[:1]+"XX" || rc.Status == "default"
+	})
+	if j < 0 {
+		undocumented()
+		return
+	}
+	rc := &oc.Responses[j]
+	rc.Seen++
+	if code == "" {
+		return
+	}
+	if k := slices.IndexFunc(rc.Codes, func(cc CodeCoverage) bool { return cc.Code == code }); k >= 0 {
+		rc.Codes[k].Seen++
+		return
+	}
+	undocumented()
 }
 
 func (c *Coverage) undocumented(op, status, code string) {

@@ -134,7 +134,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(vs) > 0 {
 		status, code := m.v.answer(x, vs)
 		m.v.WriteError(w, status, code, firstReason(vs, status))
-		m.emit(r, status, w.Header(), nil, vs)
+		m.emit(x, r, status, w.Header(), nil, vs)
 		return
 	}
 	bw := &bufferedWriter{header: w.Header().Clone()}
@@ -153,7 +153,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(bw.buf.Bytes())
 	}
 	if len(rv) > 0 {
-		m.emit(r, bw.status, bw.header, bw.buf.Bytes(), rv)
+		m.emit(x, r, bw.status, bw.header, bw.buf.Bytes(), rv)
 	}
 }
 
@@ -188,9 +188,9 @@ func firstReason(vs Violations, status int) string {
 	return ""
 }
 
-func (m *middleware) emit(r *http.Request, status int, h http.Header, body []byte, vs Violations) {
+func (m *middleware) emit(x *Exchange, r *http.Request, status int, h http.Header, body []byte, vs Violations) {
 	if m.report != nil {
-		m.report(newRecord(r, status, h, body, vs, m.v.requestID))
+		m.report(newRecord(x, r, status, h, body, vs, m.v.requestID))
 	}
 }
 

@@ -1,8 +1,13 @@
 package contract
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/oms-contract/stoptask/gen/signer"
@@ -81,11 +86,13 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
-// NewScrubber returns a Scrubber for secrets; blank and very short values
-// (under 4 characters) are ignored.
+// NewScrubber returns a Scrubber for secrets and their common encodings
+// (base64 and base64url, padded or not, hex, percent-encoding and JSON's
+// \u escapes), which a server may echo as well; blank and very short
+// values (under 4 characters) are ignored.
 func NewScrubber(secrets ...string) *Scrubber {
 	s := &Scrubber{grams: map[string]struct{}{}}
-	for _, v := range secrets {
+	for _, v := range encodings(secrets) {
 		v = strings.TrimSpace(v)
 		switch {
 		case len(v) < 4:
@@ -99,6 +106,22 @@ func NewScrubber(secrets ...string) *Scrubber {
 		}
 	}
 	return s
+}
+
+// encodings lists each secret as it is and in the forms it may be echoed in.
+func encodings(secrets []string) []string {
+	var out []string
+	for _, v := range secrets {
+		var u strings.Builder
+		for _, r := range v {
+			fmt.Fprintf(&u, "\\u%04x", r)
+		}
+		b := []byte(v)
+		out = append(out, v, base64.StdEncoding.EncodeToString(b), base64.RawStdEncoding.EncodeToString(b),
+			base64.URLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+			hex.EncodeToString(b), url.QueryEscape(v), url.PathEscape(v), u.String())
+	}
+	return out
 }
 
 // String returns text with every secret, and every fragment of one,
@@ -168,4 +191,32 @@ func RedactURL(raw string) string {
 		u.User = url.User(Redacted)
 	}
 	return u.String()
+}
+
+// secretMemberValues lists the string values of the members named in names
+// anywhere in a JSON body.
+func secretMemberValues(body []byte, names []string) []string {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, m := range v {
+				if s, ok := m.(string); ok && slices.Contains(names, k) {
+					out = append(out, s)
+				}
+				walk(m)
+			}
+		case []any:
+			for _, m := range v {
+				walk(m)
+			}
+		}
+	}
+	walk(doc)
+	return out
 }

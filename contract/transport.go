@@ -36,8 +36,8 @@ type Record struct {
 	Body string `json:"body,omitempty"`
 }
 
-func newRecord(req *http.Request, status int, respHeader http.Header, body []byte, vs Violations, requestIDHeader string) Record {
-	s := NewScrubber(append(SecretValues(req.Header), SecretValues(respHeader)...)...)
+func newRecord(x *Exchange, req *http.Request, status int, respHeader http.Header, body []byte, vs Violations, requestIDHeader string) Record {
+	s := NewScrubber(append(x.Secrets(), SecretValues(respHeader)...)...)
 	r := Record{Time: time.Now().UTC(), Method: req.Method, Path: s.String(req.URL.EscapedPath()), Status: status,
 		RequestHeaders: s.Header(req.Header), ResponseHeaders: s.Header(respHeader)}
 	if requestIDHeader != "" { // without an answer, the one the proxy or middleware gave the request
@@ -178,14 +178,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if out.Body != nil {
 			out.Body.Close()
 		}
-		return nil, t.fail(req, 0, nil, nil, vs)
+		return nil, t.fail(x, req, 0, nil, nil, vs)
 	}
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
 		if !errors.Is(req.Context().Err(), context.Canceled) { // a client that gave up is not the server's fault
 			vs = append(vs, broken(req, x, 0, "no answer: "+err.Error()))
 		}
-		t.emit(req, 0, nil, nil, vs)
+		t.emit(x, req, 0, nil, nil, vs)
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
@@ -197,7 +197,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, t.v.maxBody+1))
 	if err != nil {
 		resp.Body.Close()
-		return nil, t.fail(req, resp.StatusCode, resp.Header, b, append(vs, broken(req, x, resp.StatusCode, "the answer was cut short: "+err.Error())))
+		return nil, t.fail(x, req, resp.StatusCode, resp.Header, b, append(vs, broken(req, x, resp.StatusCode, "the answer was cut short: "+err.Error())))
 	}
 	if int64(len(b)) > t.v.maxBody {
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
@@ -222,9 +222,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if len(t.report) == 0 {
 		resp.Body.Close()
-		return nil, t.fail(req, resp.StatusCode, resp.Header, b, vs)
+		return nil, t.fail(x, req, resp.StatusCode, resp.Header, b, vs)
 	}
-	t.emit(req, resp.StatusCode, resp.Header, b, vs)
+	t.emit(x, req, resp.StatusCode, resp.Header, b, vs)
 	return resp, nil
 }
 
@@ -245,17 +245,17 @@ func broken(req *http.Request, x *Exchange, status int, reason string) Violation
 	return Violation{Operation: x.Operation(), Direction: DirectionResponse, Status: status, Kind: KindTransport, Reason: reason}
 }
 
-func (t *Transport) fail(req *http.Request, status int, h http.Header, body []byte, vs Violations) error {
-	rec := newRecord(req, status, h, body, vs, t.v.requestID)
+func (t *Transport) fail(x *Exchange, req *http.Request, status int, h http.Header, body []byte, vs Violations) error {
+	rec := newRecord(x, req, status, h, body, vs, t.v.requestID)
 	for _, fn := range t.report {
 		fn(rec)
 	}
 	return &ExchangeError{Record: rec}
 }
 
-func (t *Transport) emit(req *http.Request, status int, h http.Header, body []byte, vs Violations) {
+func (t *Transport) emit(x *Exchange, req *http.Request, status int, h http.Header, body []byte, vs Violations) {
 	if len(vs) > 0 && len(t.report) > 0 {
-		_ = t.fail(req, status, h, body, vs)
+		_ = t.fail(x, req, status, h, body, vs)
 	}
 }
 

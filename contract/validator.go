@@ -194,7 +194,15 @@ func (v *Validator) MaxBodyBytes() int64 { return v.maxBody }
 type Exchange struct {
 	v     *Validator
 	input *openapi3filter.RequestValidationInput
+	// secrets are the request's credentials and the values of its body's
+	// members the spec marks secret (format: password).
+	secrets []string
 }
+
+// Secrets lists the secrets the request carries: its credentials and the
+// values of the body members the spec marks secret. Everything recorded of
+// the exchange is scrubbed of them.
+func (x *Exchange) Secrets() []string { return x.secrets }
 
 // Route is the matched route, nil when the request matched no operation.
 func (x *Exchange) Route() *routers.Route {
@@ -216,7 +224,7 @@ func (x *Exchange) Operation() string {
 // The Exchange it returns validates the response, even when the request
 // matched no operation.
 func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body []byte) (*Exchange, Violations) {
-	x := &Exchange{v: v}
+	x := &Exchange{v: v, secrets: SecretValues(req.Header)}
 	r := req.WithContext(ctx) // a copy, which kin-openapi may change
 	r.Body, r.ContentLength, r.GetBody = http.NoBody, int64(len(body)), nil
 	if len(body) > 0 { // kin-openapi reads any other body, even an empty one
@@ -250,6 +258,9 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		}
 	}
 	x.input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: &v.reqOpts}
+	if op, _ := v.Operation(route.Operation.OperationID); len(op.Secrets) > 0 && len(body) > 0 {
+		x.secrets = append(x.secrets, secretMemberValues(body, op.Secrets)...)
+	}
 	vs := v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
 	return x, append(vs, v.exactViolations(route.Operation, params, r.URL.Query(), vs)...)
 }
