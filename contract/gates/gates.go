@@ -146,8 +146,11 @@ func headerExamples(ctx context.Context, specPath string, doc *openapi3.T, opts 
 		responses("components response ", c.Responses)
 	}
 	for _, path := range doc.Paths.InMatchingOrder() {
-		for method, op := range doc.Paths.Value(path).Operations() {
-			if op.Responses != nil {
+		// By method: a path with several operations (ShowTask and
+		// DeleteTask share one) reports in the same order every run.
+		ops := doc.Paths.Value(path).Operations()
+		for _, method := range slices.Sorted(maps.Keys(ops)) {
+			if op := ops[method]; op.Responses != nil {
 				responses(fmt.Sprintf("%s %s response ", method, path), op.Responses.Map())
 			}
 		}
