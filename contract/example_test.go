@@ -22,7 +22,8 @@ func ExampleValidator_ValidateRequest() {
 		return
 	}
 	var beyond int64
-	for _, p := range v.Operations()[0].Params {
+	stop, _ := v.Operation("StopTask")
+	for _, p := range stop.Params {
 		if p.Name == "task_id" {
 			beyond = int64(*p.Schema.Value.Max) + 1
 		}

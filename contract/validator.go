@@ -19,6 +19,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/oms-contract/stoptask/gen"
 )
 
 // DefaultMaxBodyBytes bounds how much of a body the transport, the
@@ -367,9 +369,9 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 	// 401 with OMS.1009 would read as "no such task". OMS's own codes (400)
 	// are open-ended. The 404 answer that holds any 4xx to an unrouted
 	// request holds only a 404 to its codes.
-	m, _ := value.(map[string]any)
-	code, ok := m["error_code"].(string)
-	ok = ok && (responses.Status(status) != nil || status == http.StatusNotFound)
+	// The code as a client reads it (gen.DecodeError), the one reading.
+	code := gen.DecodeError(status, header, body).Code
+	ok := code != "" && (responses.Status(status) != nil || status == http.StatusNotFound)
 	if documented := x.v.responseCodes[ref.Value]; ok && ErrorCode(ref.Value.Extensions) != "" && len(documented) > 0 && !slices.Contains(documented, code) {
 		vs = append(vs, viol(KindResponse, fmt.Sprintf("error_code %q is not one documented for %d (%s)", code, status, strings.Join(documented, ", "))))
 	}

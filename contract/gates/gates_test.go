@@ -1,6 +1,7 @@
 package gates
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -145,12 +146,16 @@ func mutate(t *testing.T, edit func(t *testing.T, root *yaml.Node)) string {
 	if edit != nil {
 		edit(t, &root)
 	}
-	out, err := yaml.Marshal(&root)
-	if err != nil {
+	// Indented as openapi.yaml is, so that tests which read the copy's text
+	// (the drill runs them) find it laid out as they know it.
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&root); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "openapi.yaml")
-	if err := os.WriteFile(path, out, 0o644); err != nil {
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -185,17 +186,15 @@ func withResumeTask(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const key = "  /v2/{project_id}/tasks/{task_id}/stop:\n"
+	const key = "\n  /v2/{project_id}/tasks/{task_id}/stop:\n"
 	s := string(b)
-	start, end := strings.Index(s, key), strings.Index(s, "\ncomponents:\n")
-	if start < 0 || end < start {
+	start := strings.Index(s, key)
+	if start < 0 {
 		t.Fatal("openapi.yaml: cannot find StopTask's path item")
 	}
-	end = start + strings.Index(s[start:], "\n  /v2/") // StopTask's path item is the last
-	if end < start {
-		end = strings.Index(s, "\ncomponents:\n")
-	}
-	item := strings.Replace(s[start:end+1], "/stop:", "/resume:", 1)
+	// The item ends where the next path or the components begin.
+	end := start + len(key) + regexp.MustCompile(`\n(  /|components:\n)`).FindStringIndex(s[start+len(key):])[0]
+	item := strings.Replace(s[start+1:end+1], "/stop:", "/resume:", 1)
 	item = strings.Replace(item, "operationId: StopTask", "operationId: ResumeTask", 1)
 	return []string{"\ncomponents:\n", "\n" + item + "components:\n"}
 }
