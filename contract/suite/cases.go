@@ -44,8 +44,9 @@ type Case struct {
 // answer is what a case's expectation looks at.
 type answer struct {
 	status     int
-	code       string // as gen.DecodeError reads it
-	taskStatus int64  // a 2xx JSON body's "status", or -1
+	code       string   // as gen.DecodeError reads it
+	taskStatus int64    // a 2xx JSON body's "status", or -1
+	secrets    []string // the request's credentials, to scrub from what is reported
 }
 
 // auth is how a case authenticates.

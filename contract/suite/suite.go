@@ -85,7 +85,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	client := &http.Client{Timeout: cfg.Timeout, Transport: contract.NewTransport(v, nil, opts...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	scrub := contract.NewScrubber(cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
+	// Every credential of the run; each case adds its request's (a
+	// signature is made per request).
+	secrets := []string{cfg.Token, cfg.AKSK.AK, cfg.AKSK.SK, cfg.AKSK.SecurityToken}
 	for _, op := range cfg.Operations {
 		if _, ok := v.Operation(op); !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownOperation, op)
@@ -112,6 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			a, err = send(ctx, client, &cfg, c)
 		}
+		scrub := contract.NewScrubber(append(secrets, a.secrets...)...)
 		switch {
 		case ctx.Err() != nil: // interrupted: neither this case nor the run has a verdict
 			return nil, ctx.Err()
@@ -210,13 +213,14 @@ func send(ctx context.Context, client *http.Client, cfg *Config, c Case) (answer
 		if err := authenticate(ctx, req, cfg, c.auth); err != nil {
 			return answer{}, err
 		}
+		a := answer{taskStatus: -1, secrets: contract.SecretValues(req.Header)}
 		resp, err := client.Do(req)
 		if err != nil {
-			return answer{}, err
+			return a, err
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, gen.MaxErrorBodyBytes))
 		resp.Body.Close()
-		a := answer{status: resp.StatusCode, taskStatus: -1}
+		a.status = resp.StatusCode
 		if err != nil {
 			return a, err
 		}

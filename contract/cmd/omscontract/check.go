@@ -163,7 +163,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprint(stderr, banner)
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
-	stdLog, restore := captureStdLog(stderr, cfg.Token, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
+	stdLog, restore := captureStdLog(stderr, cfg.Token, cfg.AKSK.AK, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
 	defer restore()
 	report, err := suite.Run(ctx, cfg)
 	if ctx.Err() != nil {
