@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/oms-contract/stoptask/contract"
 	"github.com/oms-contract/stoptask/gen"
@@ -67,6 +70,52 @@ func (cfg *Config) selected(op string) bool {
 // refused or the host is unknown.
 var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
 
+// ErrSpecTooLarge: a length in the spec is past what the suite builds
+// probes of (MaxProbe characters).
+var ErrSpecTooLarge = errors.New("suite: a length in the spec is too large to probe")
+
+// MaxProbe bounds the values the suite builds from a spec's lengths: a
+// parameter, body member or credential longer than this could be neither
+// sent in a URL or a header nor held without exhausting memory.
+const MaxProbe = 1 << 20
+
+// CheckLengths refuses, naming the first, a spec whose lengths the suite
+// cannot probe (Run calls it).
+func CheckLengths(v *contract.Validator) error {
+	check := func(where string, s *openapi3.Schema) error {
+		if s == nil {
+			return nil
+		}
+		if s.MinLength > MaxProbe || s.MaxLength != nil && *s.MaxLength > MaxProbe {
+			return fmt.Errorf("%w: %s: a length bound past %d characters", ErrSpecTooLarge, where, MaxProbe)
+		}
+		return nil
+	}
+	for _, op := range v.Operations() {
+		for _, p := range op.Params {
+			if p.Schema == nil {
+				continue
+			}
+			if err := check(op.OperationID+" parameter "+p.Name, p.Schema.Value); err != nil {
+				return err
+			}
+		}
+		if op.Body != nil {
+			for _, name := range slices.Sorted(maps.Keys(op.Body.Properties)) {
+				if err := check(op.OperationID+" body member "+name, op.Body.Properties[name].Value); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.Credentials())) {
+		if err := check("security scheme "+name+" x-oms-value", v.Credentials()[name].Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ErrUnknownOperation: Config.Operations names an operation the spec lacks.
 var ErrUnknownOperation = errors.New("suite: no such operation in the spec")
 
@@ -92,6 +141,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if _, ok := v.Operation(op); !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownOperation, op)
 		}
+	}
+	if err := CheckLengths(v); err != nil {
+		return nil, err
 	}
 	cases := append(buildCases(v, &cfg), workflowCases(v, &cfg)...)
 	report := &Report{Endpoint: contract.RedactURL(cfg.Endpoint), Spec: v.Spec().Info.Title + " " + v.Spec().Info.Version}

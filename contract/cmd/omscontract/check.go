@@ -161,6 +161,10 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 			return usage("--operation %q is not an operation of the spec", op)
 		}
 	}
+	if err := suite.CheckLengths(cfg.Validator); err != nil {
+		fmt.Fprintf(stderr, "omscontract check: no verdict: %v\n", err)
+		return exitNoVerdict
+	}
 	fmt.Fprint(stderr, banner)
 	cfg.Coverage = contract.NewCoverage(cfg.Validator)
 	stdLog, restore := captureStdLog(stderr, cfg.Token, cfg.AKSK.AK, cfg.AKSK.SK, cfg.AKSK.SecurityToken)
