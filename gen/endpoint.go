@@ -8,15 +8,16 @@ import (
 )
 
 // RegionEndpoint returns the OMS endpoint of a region, for example
-// https://oms.cn-north-4.myhuaweicloud.com for cn-north-4. It refuses
-// anything but a region ID (lower-case letters and digits in hyphenated
-// parts), since other characters could change the host the client talks
-// to; whether OMS runs in the region is for DNS to say.
+// https://oms.cn-north-4.myhuaweicloud.com for cn-north-4, from the spec's
+// server through oapi-codegen's generated helper. It refuses anything but a
+// region ID (lower-case letters and digits in hyphenated parts), which the
+// helper does not: other characters could change the host the client talks
+// to. Whether OMS runs in the region is for DNS to say.
 func RegionEndpoint(region string) (string, error) {
 	if !regionID.MatchString(region) || len(region) > 63 {
 		return "", fmt.Errorf("oms: invalid region %q: want a region ID such as cn-north-4", region)
 	}
-	return "https://oms." + region + ".myhuaweicloud.com", nil
+	return NewServerUrlOMSRegionalEndpoint(ServerUrlOMSRegionalEndpointRegionVariable(region))
 }
 
 var regionID = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)+$`)

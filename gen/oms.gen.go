@@ -18,6 +18,26 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// ServerUrlOMSRegionalEndpointRegionVariable is the `region` variable for ServerUrlOMSRegionalEndpoint
+type ServerUrlOMSRegionalEndpointRegionVariable string
+
+// ServerUrlOMSRegionalEndpointRegionVariableDefault is the default value for the `region` variable for ServerUrlOMSRegionalEndpoint
+const ServerUrlOMSRegionalEndpointRegionVariableDefault = "cn-north-4"
+
+// NewServerUrlOMSRegionalEndpoint constructs the Server URL for OMS regional endpoint., with the provided variables.
+func NewServerUrlOMSRegionalEndpoint(region ServerUrlOMSRegionalEndpointRegionVariable) (string, error) {
+
+	u := "https://oms.{region}.myhuaweicloud.com"
+
+	u = strings.ReplaceAll(u, "{region}", string(region))
+
+	if strings.Contains(u, "{") || strings.Contains(u, "}") {
+		return "", fmt.Errorf("after mapping variables, there were still `{` or `}` characters in the string: %#v", u)
+	}
+
+	return u, nil
+}
+
 // Defines values for StartTaskReqDstCryptoType.
 const (
 	StartTaskReqDstCryptoTypeDEFAULT StartTaskReqDstCryptoType = "DEFAULT"
