@@ -277,7 +277,7 @@ func (v *Validator) requestViolations(op *openapi3.Operation, err error) Violati
 		case errors.As(e, &sre):
 			// The reasons are the authenticate function's own, which never
 			// quote a credential.
-			vi.Kind, vi.Reason = KindAuth, "no valid credentials: "+joinErrors(sre.Errors)
+			vi.Kind, vi.Reason = KindAuth, "no valid credentials: "+strings.ReplaceAll(errors.Join(sre.Errors...).Error(), "\n", "; ")
 		case errors.As(e, &re) && re.Parameter != nil:
 			vi.Kind, vi.Name, vi.code = KindParameter, re.Parameter.Name, ErrorCode(re.Parameter.Extensions)
 		}
@@ -477,11 +477,6 @@ func flatten(err error) []error {
 	return out
 }
 
-func joinErrors(errs []error) string {
-	s := make([]string, len(errs))
-	for i, e := range errs {
-		s[i] = e.Error()
-	}
 	return strings.Join(s, "; ")
 }
 
