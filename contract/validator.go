@@ -477,9 +477,6 @@ func flatten(err error) []error {
 	return out
 }
 
-	return strings.Join(s, "; ")
-}
-
 func pointer(se *openapi3.SchemaError) string {
 	if p := se.JSONPointer(); len(p) > 0 {
 		return "/" + strings.Join(p, "/")
