@@ -527,7 +527,7 @@ func checkInBrowser(t *testing.T, chromium, site string, want expectations) (pro
 		t.Fatal(err)
 	}
 	dom := runChromium(t, chromium,
-		"--allow-file-access-from-files", "--window-size=1400,1000",
+		"--allow-file-access-from-files",
 		"--virtual-time-budget=600000",
 		"--dump-dom", fileURL(t, harness))
 	out, ok := harnessOutput(dom)
