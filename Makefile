@@ -174,7 +174,7 @@ node_modules: ## Install the pinned npm tools from package-lock.json (npm ci) wh
 .PHONY: docs
 docs: node_modules ## Build the offline docs site in _site/, check it in headless Chromium, refresh contract/docsite/preview.png.
 	$(GO) run ./contract/cmd/omsdocs -out _site
-	DOCSITE_DIR="$(CURDIR)/_site" $(GO) test -count=1 -v -run '^TestBrowserRendersStopTask$$' ./contract/docsite/
+	DOCSITE_DIR="$(CURDIR)/_site" $(GO) test -count=1 -v -run '^TestBrowserRendersEveryOperation$$' ./contract/docsite/
 	cp _site/preview.png contract/docsite/preview.png
 
 # actionlint, pinned in tools.go, checks the GitHub Actions workflows; it

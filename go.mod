@@ -10,6 +10,7 @@ require (
 	github.com/oasdiff/oasdiff v1.37.0
 	github.com/rhysd/actionlint v1.7.7
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/net v0.59.0
 )
 
 require (

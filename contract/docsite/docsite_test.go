@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"image/png"
 	"net/url"
 	"os"
@@ -14,12 +13,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"golang.org/x/net/html"
+
+	"github.com/oms-contract/stoptask/contract"
 )
 
 // The repository root, seen from this package's directory.
@@ -72,17 +75,17 @@ func chromiumPath(t *testing.T) string {
 
 func buildSite(t *testing.T, dir string) {
 	t.Helper()
-	if err := build(dir); err != nil {
+	if err := build(filepath.Join(repoRoot, "openapi.yaml"), dir); err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 }
 
-func build(dir string) error {
+func build(spec, dir string) error {
 	// A hang guard only: a build takes seconds.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	return Build(ctx, Options{
-		SpecPath:    filepath.Join(repoRoot, "openapi.yaml"),
+		SpecPath:    spec,
 		OutDir:      dir,
 		NodeModules: filepath.Join(repoRoot, "node_modules"),
 	})
@@ -110,7 +113,7 @@ func sharedSite(t *testing.T) string {
 	requireNodeTools(t)
 	shared.once.Do(func() {
 		if shared.dir, shared.err = os.MkdirTemp("", "docsite-test-"); shared.err == nil {
-			shared.err = build(shared.dir)
+			shared.err = build(filepath.Join(repoRoot, "openapi.yaml"), shared.dir)
 		}
 	})
 	if shared.err != nil {
@@ -234,6 +237,7 @@ func TestExternalResources(t *testing.T) {
 // that the bytes match and that the page loads nothing from any host.
 func TestBuildIsReproducibleAndOffline(t *testing.T) {
 	first, second := sharedSite(t), t.TempDir()
+	want := loadExpectations(t, filepath.Join(repoRoot, "openapi.yaml"))
 	buildSite(t, second)
 	for _, name := range []string{IndexFile, YAMLFile, JSONFile} {
 		a, err := os.ReadFile(filepath.Join(first, name))
@@ -271,8 +275,10 @@ func TestBuildIsReproducibleAndOffline(t *testing.T) {
 		if err := doc.Validate(context.Background()); err != nil {
 			t.Errorf("%s does not validate: %v", name, err)
 		}
-		if doc.Paths.Find("/v2/{project_id}/tasks/{task_id}/stop") == nil {
-			t.Errorf("%s lacks the StopTask path", name)
+		for _, op := range want.ops {
+			if doc.Paths.Find(op.Texts[2]) == nil {
+				t.Errorf("%s lacks the path of %s", name, op.ID)
+			}
 		}
 	}
 	var anyJSON map[string]any
@@ -302,15 +308,16 @@ type harnessResult struct {
 	NetworkBlocked *bool         `json:"networkBlocked"`
 	// RemoteImagesBlocked says the page's CSP refused an image from another host.
 	RemoteImagesBlocked bool `json:"remoteImagesBlocked"`
-	// CJK is how the title's Chinese text was drawn in the title's font.
-	CJK *struct {
+	// Problems are the operations' failed steps, each led by its operationId.
+	Problems []string `json:"problems"`
+	// CJK is, by operationId, how the title's Chinese text was drawn in the
+	// title's font.
+	CJK map[string]*struct {
 		Found           bool   `json:"found"`
 		Font            string `json:"font"`
 		Inked, Distinct int
 	} `json:"cjk"`
 }
-
-var resultPre = regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`)
 
 // runChromium runs headless Chromium with the flags the issue asks for, a
 // fresh profile and no way to reach any host: every name resolves to
@@ -346,75 +353,81 @@ func fileURL(t *testing.T, path string) string {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
-// expectations derives what the rendered page must show from openapi.yaml,
-// so the test follows the contract instead of repeating it.
+// expectations derives what the rendered page must show from a spec, so
+// the test follows the contract instead of repeating it.
 type expectations struct {
-	summary, path string
-	cjk           string   // the Chinese text of the summary
 	urls          []string // the only other hosts' URLs the page may link: externalDocs, license
-	params        []string // "name" and its rendered limits
-	schemes       []string // scheme names
 	schemeHeaders map[string]string
-	errorCodes    []string
-	examples      map[string]map[string]string // status → example summary (or name) → its error code
+	ops           []opWant
 }
 
-func loadExpectations(t *testing.T) expectations {
+// opWant is what the page must show of one operation. Its JSON is what the
+// harness reads.
+type opWant struct {
+	ID    string   `json:"id"`
+	Texts []string `json:"texts"` // summary, method, path, "name" and rendered limits of each parameter
+	CJK   string   `json:"cjk"`   // the Chinese text of the summary
+	// Schemes are the names of the security schemes the operation accepts.
+	Schemes []string `json:"schemes"`
+	// Responses maps each status with a body to its examples: summary (or
+	// name) → error code ("" when the example has none).
+	Responses  map[string]map[string]string `json:"responses"`
+	ErrorCodes []string                     `json:"-"`
+}
+
+func loadExpectations(t *testing.T, specPath string) expectations {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(repoRoot, "openapi.yaml"))
+	doc, err := contract.LoadSpec(context.Background(), specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e expectations
-	e.schemeHeaders, e.examples = map[string]string{}, map[string]map[string]string{}
-	e.urls = []string{doc.ExternalDocs.URL, doc.Info.License.URL}
-	for path, item := range doc.Paths.Map() {
-		op := item.Post
-		if op == nil || op.OperationID != "StopTask" {
-			continue
-		}
-		e.summary, e.path = op.Summary, path
-		e.cjk = regexp.MustCompile(`\p{Han}+`).FindString(op.Summary)
-		for _, p := range append(item.Parameters, op.Parameters...) {
-			s := p.Value.Schema.Value
-			var limits string
-			switch {
-			case s.Type.Is("string"):
-				limits = fmt.Sprintf("[ %d .. %d ] characters", s.MinLength, *s.MaxLength)
+	v, err := contract.New(contract.WithSpec(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := expectations{urls: []string{doc.ExternalDocs.URL, doc.Info.License.URL}, schemeHeaders: map[string]string{}}
+	for name, s := range doc.Components.SecuritySchemes {
+		e.schemeHeaders[name] = s.Value.Name
+	}
+	for _, op := range v.Operations() {
+		w := opWant{ID: op.OperationID, Texts: []string{op.Summary, strings.ToUpper(op.Method), op.Path},
+			CJK: regexp.MustCompile(`\p{Han}+`).FindString(op.Summary), Responses: map[string]map[string]string{}}
+		for _, p := range op.Params {
+			w.Texts = append(w.Texts, p.Name)
+			switch s := p.Schema.Value; {
+			case s.Type.Is("string") && s.MaxLength != nil:
+				w.Texts = append(w.Texts, fmt.Sprintf("[ %d .. %d ] characters", s.MinLength, *s.MaxLength))
 			case s.Min != nil && s.Max != nil:
-				limits = fmt.Sprintf("[ %.0f .. %.0f ]", *s.Min, *s.Max)
-			default:
-				t.Fatalf("parameter %s has no limits to check", p.Value.Name)
+				w.Texts = append(w.Texts, fmt.Sprintf("[ %.0f .. %.0f ]", *s.Min, *s.Max))
 			}
-			e.params = append(e.params, p.Value.Name, limits)
 		}
+		security := cmp.Or(op.Security, &doc.Security)
+		for _, req := range *security {
+			for name := range req {
+				w.Schemes = append(w.Schemes, name)
+			}
+		}
+		slices.Sort(w.Schemes)
+		w.Schemes = slices.Compact(w.Schemes)
 		for status, ref := range op.Responses.Map() {
-			e.examples[status] = map[string]string{}
 			for _, mt := range ref.Value.Content {
+				if w.Responses[status] == nil {
+					w.Responses[status] = map[string]string{}
+				}
 				for name, ex := range mt.Examples {
-					v, ok := ex.Value.Value.(map[string]any)
-					if !ok {
-						t.Fatalf("example %v is not an object", ex.Value.Value)
-					}
+					v, _ := ex.Value.Value.(map[string]any)
 					code, _ := v["error_code"].(string)
-					if code != "" && !slices.Contains(e.errorCodes, code) {
-						e.errorCodes = append(e.errorCodes, code)
-					}
-					if code != "" {
-						e.examples[status][cmp.Or(ex.Value.Summary, name)] = code
+					w.Responses[status][cmp.Or(ex.Value.Summary, name)] = code
+					if code != "" && !slices.Contains(w.ErrorCodes, code) {
+						w.ErrorCodes = append(w.ErrorCodes, code)
 					}
 				}
 			}
 		}
+		e.ops = append(e.ops, w)
 	}
-	for name, s := range doc.Components.SecuritySchemes {
-		e.schemes = append(e.schemes, name)
-		e.schemeHeaders[name] = s.Value.Name
-	}
-	slices.Sort(e.schemes)
-	slices.Sort(e.errorCodes)
-	if e.path == "" || e.cjk == "" || len(e.params) != 4 || len(e.schemes) != 2 || len(e.errorCodes) < 5 {
-		t.Fatalf("openapi.yaml no longer looks like the StopTask contract this test knows: %+v", e)
+	if len(e.ops) == 0 {
+		t.Fatalf("%s has no operations to check", specPath)
 	}
 	return e
 }
@@ -445,133 +458,232 @@ func siteForBrowser(t *testing.T) string {
 	return dir
 }
 
-// TestBrowserRendersStopTask opens the built page in headless Chromium with
-// networking off and checks what Redoc rendered after its scripts ran.
-func TestBrowserRendersStopTask(t *testing.T) {
+// TestBrowserCheckFollowsTheSpec drills the browser check on the page of a
+// copy of openapi.yaml in which ShowTask's summary is changed, DeleteTask is
+// removed and a fifth operation, ListTasks, is added: checked against
+// openapi.yaml, it must fail naming ShowTask's summary and DeleteTask;
+// checked against the copy, it must pass, ListTasks included.
+func TestBrowserCheckFollowsTheSpec(t *testing.T) {
 	chromium := chromiumPath(t)
-	site := siteForBrowser(t)
-	want := loadExpectations(t)
-
-	// What the harness waits for before each snapshot: what the checks
-	// below look for in it.
-	schemes, err := json.Marshal(map[string]any{"schemes": want.schemes, "headers": want.schemeHeaders, "examples": want.examples,
-		"downloads": []string{YAMLFile, JSONFile}, "landing": append([]string{want.summary, want.path}, want.params...),
-		"operation": append([]string{want.summary, "POST", want.path}, want.params...)})
+	requireNodeTools(t)
+	real := filepath.Join(repoRoot, "openapi.yaml")
+	doc, err := openapi3.NewLoader().LoadFromFile(real)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cjk, err := json.Marshal(want.cjk)
+	item := doc.Paths.Value("/v2/{project_id}/tasks/{task_id}")
+	list := *item.Get
+	list.OperationID, list.Summary = "ListTasks", "List the migration tasks (查询任务列表)"
+	doc.Paths.Set("/v2/{project_id}/tasks", &openapi3.PathItem{Get: &list,
+		Parameters: slices.DeleteFunc(slices.Clone(item.Parameters), func(p *openapi3.ParameterRef) bool { return p.Value.Name != "project_id" })})
+	oldSummary := item.Get.Summary
+	item.Get.Summary, item.Delete = "Show one task (查询任务)", nil
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	spec, site := filepath.Join(dir, "copy.json"), filepath.Join(dir, "site")
+	if err := os.WriteFile(spec, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := build(spec, site); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+
+	problems := strings.Join(checkInBrowser(t, chromium, site, loadExpectations(t, real)), "\n")
+	for _, want := range []string{"ShowTask: its section of the page does not show " + strconv.Quote(oldSummary), "DeleteTask: "} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("checked against openapi.yaml, the page of the copy gave no problem %q; problems:\n%s", want, problems)
+		}
+	}
+	want := loadExpectations(t, spec)
+	if !slices.ContainsFunc(want.ops, func(op opWant) bool { return op.ID == "ListTasks" }) {
+		t.Fatalf("the copy's expectations lack ListTasks: %+v", want.ops)
+	}
+	if problems := checkInBrowser(t, chromium, site, want); len(problems) > 0 {
+		t.Errorf("checked against the copy itself, its page gave problems:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// checkInBrowser runs the harness on site's page and lists what the page
+// does not show of want, each problem naming its operation.
+func checkInBrowser(t *testing.T, chromium, site string, want expectations) (problems []string) {
+	t.Helper()
+	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	// What the page must show on landing: the first tag lists every
+	// operation by summary and path.
+	var landing []string
+	for _, op := range want.ops {
+		landing = append(landing, op.Texts[0], op.Texts[2])
+	}
+	harnessWant, err := json.Marshal(map[string]any{"operations": want.ops, "headers": want.schemeHeaders,
+		"downloads": []string{YAMLFile, JSONFile}, "landing": landing})
 	if err != nil {
 		t.Fatal(err)
 	}
 	harness := filepath.Join(t.TempDir(), "harness.html")
-	if err := os.WriteFile(harness, fmt.Appendf(nil, harnessHTML, fileURL(t, filepath.Join(site, IndexFile)), schemes, cjk), 0o644); err != nil {
+	if err := os.WriteFile(harness, fmt.Appendf(nil, harnessHTML, fileURL(t, filepath.Join(site, IndexFile)), harnessWant), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	dom := runChromium(t, chromium,
 		"--allow-file-access-from-files",
 		"--virtual-time-budget=600000",
 		"--dump-dom", fileURL(t, harness))
-	m := resultPre.FindSubmatch(dom)
-	if m == nil {
+	out, ok := harnessOutput(dom)
+	if !ok {
 		t.Fatalf("the harness wrote no result; dumped DOM starts:\n%.2000s", dom)
 	}
 	var res harnessResult
-	if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &res); err != nil {
-		t.Fatalf("harness result: %v\n%s", err, m[1])
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("harness result: %v\n%s", err, out)
 	}
 	if res.NetworkBlocked == nil || !*res.NetworkBlocked {
-		t.Errorf("a fetch to http://example.com/ did not fail: the browser was not offline")
+		problem("a fetch to http://example.com/ did not fail: the browser was not offline")
 	}
 	if res.Error != "" {
-		t.Fatalf("the page did not behave as expected in the browser: %s\nsteps so far: %d", res.Error, len(res.Steps))
+		problem("the page did not behave as expected in the browser: %s\nsteps so far: %d", res.Error, len(res.Steps))
+		return problems
 	}
+	problems = append(problems, res.Problems...)
 
 	steps := map[string]harnessStep{}
-	var all strings.Builder
 	var badLinks []string
 	for _, s := range res.Steps {
 		if !s.Hydrated {
-			t.Errorf("step %q: Redoc had not hydrated the page", s.Name)
+			problem("step %q: Redoc had not hydrated the page", s.Name)
 		}
 		if len(s.BrokenImages) > 0 {
-			t.Errorf("step %q: broken images show: %q", s.Name, s.BrokenImages)
+			problem("step %q: broken images show: %q", s.Name, s.BrokenImages)
 		}
 		for _, href := range s.Links {
 			inPage := strings.HasPrefix(href, "#") || strings.HasPrefix(href, "/") && !strings.HasPrefix(href, "//")
 			if !inPage && href != YAMLFile && href != JSONFile && !slices.Contains(want.urls, href) && !slices.Contains(badLinks, href) {
 				badLinks = append(badLinks, href)
-				t.Errorf("step %q: the page links %q, which is neither in the page, a download, nor openapi.yaml's externalDocs or license URL %q", s.Name, href, want.urls)
+				problem("step %q: the page links %q, which is neither in the page, a download, nor openapi.yaml's externalDocs or license URL %q", s.Name, href, want.urls)
 			}
 		}
+		if strings.Contains(s.Text, "API docs by") {
+			problem("step %q: the page shows Redocly's \"API docs by\" link", s.Name)
+		}
 		steps[s.Name] = s
-		all.WriteString(s.Text)
-		all.WriteString("\n")
 	}
 
-	landing, overview := steps["landing"], steps["overview"]
-	if landing.Name == "" || overview.Name == "" {
+	landingStep, overview := steps["landing"], steps["overview"]
+	if landingStep.Name == "" || overview.Name == "" {
 		t.Fatal("no snapshot of the page as it opens or of its overview")
 	}
 	for _, f := range []string{YAMLFile, JSONFile} {
 		if !slices.Contains(overview.Downloads, f) {
-			t.Errorf("overview download links = %q, want %s", overview.Downloads, f)
+			problem("overview download links = %q, want %s", overview.Downloads, f)
 		}
 	}
-	if strings.Contains(landing.Text, "+ Show") {
-		t.Errorf("the page opens with something collapsed behind \"+ Show\"")
+	if strings.Contains(landingStep.Text, "+ Show") {
+		problem("the page opens with something collapsed behind \"+ Show\"")
+	}
+	for _, w := range landing {
+		if !strings.Contains(landingStep.Text, w) {
+			problem("the landing page (the first tag) does not show %q", w)
+		}
+	}
+	showsAll := func(text string, want []string) bool {
+		return !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(text, w) })
+	}
+	if !slices.ContainsFunc(want.ops, func(op opWant) bool { return showsAll(landingStep.Text, op.Texts) }) {
+		problem("the landing page shows no operation expanded (summary, method, path, parameters) without a click")
+	}
+	if !res.RemoteImagesBlocked {
+		problem("the page lets an image load from another host (Redoc's sidebar fetches the Redocly logo from a CDN): template.hbs lost its Content-Security-Policy")
 	}
 
-	op, ok := steps["operation"]
-	if !ok {
-		t.Fatal("no StopTask page snapshot")
-	}
-	if op.Hash != "#/migration-tasks/stoptask" {
-		t.Errorf("after clicking through, location.hash = %q, want the StopTask page", op.Hash)
-	}
-	type check struct {
-		name, text string
-		want       []string
-	}
-	checks := []check{
-		{name: "operation expanded on the landing page, without a click", text: landing.Text, want: append([]string{want.summary, want.path}, want.params...)},
-		{name: "operation summary and path", text: op.Text, want: []string{want.summary, "POST", want.path}},
-		{name: "path parameters with limits", text: op.Text, want: want.params},
-		{name: "error codes of all examples", text: all.String(), want: want.errorCodes},
-	}
-	for _, sc := range want.schemes {
-		s, ok := steps["security "+sc]
+	for _, op := range want.ops {
+		s, ok := steps["operation "+op.ID]
 		if !ok {
-			t.Errorf("no snapshot of the %s security tab", sc)
+			problem("%s: no snapshot of the operation (see the problem above)", op.ID)
 			continue
 		}
-		checks = append(checks, check{name: "security scheme " + sc, text: s.Text, want: []string{sc, want.schemeHeaders[sc]}})
+		for _, w := range op.Texts {
+			if !strings.Contains(s.Text, w) {
+				problem("%s: its section of the page does not show %q", op.ID, w)
+			}
+		}
+		if !strings.HasSuffix(s.Hash, "/"+strings.ToLower(op.ID)) {
+			problem("%s: after clicking its link, location.hash = %q", op.ID, s.Hash)
+		}
+		for _, sc := range op.Schemes {
+			if s, ok := steps[op.ID+" security "+sc]; !ok || !strings.Contains(s.Text, sc) || !strings.Contains(s.Text, want.schemeHeaders[sc]) {
+				problem("%s: its security details do not show the scheme %s and its header %s", op.ID, sc, want.schemeHeaders[sc])
+			}
+		}
+		var samples strings.Builder
+		for status := range op.Responses {
+			_, ok := steps[op.ID+" response "+status]
+			if !ok {
+				problem("%s: no response sample of status %s", op.ID, status)
+			}
+		}
+		for name, s := range steps {
+			if strings.HasPrefix(name, op.ID+" response ") {
+				samples.WriteString(s.Text)
+			}
+		}
+		for _, code := range op.ErrorCodes {
+			if !strings.Contains(samples.String(), code) {
+				problem("%s: its response samples do not show the error code %s", op.ID, code)
+			}
+		}
+
+		// The title's Chinese text must be drawn in a font that has it: the
+		// same drawing for every character is the box of a missing glyph.
+		if op.CJK == "" {
+			continue
+		}
+		distinct := len(slices.Compact(slices.Sorted(slices.Values([]rune(op.CJK)))))
+		switch c := res.CJK[op.ID]; {
+		case c == nil || !c.Found:
+			problem("%s: no visible heading shows %q", op.ID, op.CJK)
+		case c.Inked != len([]rune(op.CJK)) || c.Distinct != distinct:
+			fonts, _ := exec.Command("fc-list", ":lang=zh", "family").Output()
+			problem("%s: the title's %q renders as boxes, not Chinese: in font-family %s its %d characters draw %d distinct glyphs (%d with ink), want %d. "+
+				"Install a CJK font: apt-get install -y fonts-wqy-zenhei (fc-list :lang=zh finds: %q)",
+				op.ID, op.CJK, c.Font, len([]rune(op.CJK)), c.Distinct, c.Inked, distinct, strings.TrimSpace(string(fonts)))
+		}
 	}
-	for _, c := range checks {
-		for _, w := range c.want {
-			if !strings.Contains(c.text, w) {
-				t.Errorf("%s: rendered page does not show %q", c.name, w)
+	return problems
+}
+
+// harnessOutput returns the text of the harness's <pre id="result"> in the
+// DOM that Chromium dumped, unescaped.
+func harnessOutput(dom []byte) (string, bool) {
+	z := html.NewTokenizer(bytes.NewReader(dom))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return "", false
+		case html.StartTagToken:
+			name, more := z.TagName()
+			for more && string(name) == "pre" {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				if string(k) == "id" && string(v) == "result" {
+					if z.Next() != html.TextToken {
+						return "", false
+					}
+					return string(z.Text()), true
+				}
 			}
 		}
 	}
-	if !res.RemoteImagesBlocked {
-		t.Errorf("the page lets an image load from another host (Redoc's sidebar fetches the Redocly logo from a CDN): template.hbs lost its Content-Security-Policy")
-	}
-	if strings.Contains(all.String(), "API docs by") {
-		t.Errorf("the page shows Redocly's \"API docs by\" link")
-	}
+}
 
-	// The title's Chinese text must be drawn in a font that has it: the same
-	// drawing for every character is the box of a missing glyph.
-	distinct := len(slices.Compact(slices.Sorted(slices.Values([]rune(want.cjk)))))
-	switch c := res.CJK; {
-	case c == nil || !c.Found:
-		t.Errorf("no visible heading shows %q", want.cjk)
-	case c.Inked != len([]rune(want.cjk)) || c.Distinct != distinct:
-		fonts, _ := exec.Command("fc-list", ":lang=zh", "family").Output()
-		t.Errorf("the title's %q renders as boxes, not Chinese: in font-family %s its %d characters draw %d distinct glyphs (%d with ink), want %d. "+
-			"Install a CJK font: apt-get install -y fonts-wqy-zenhei (fc-list :lang=zh finds: %q)",
-			want.cjk, c.Font, len([]rune(want.cjk)), c.Distinct, c.Inked, distinct, strings.TrimSpace(string(fonts)))
+// TestBrowserRendersEveryOperation opens the built page in headless
+// Chromium with networking off and checks what Redoc rendered after its
+// scripts ran, for every operation of openapi.yaml.
+func TestBrowserRendersEveryOperation(t *testing.T) {
+	chromium := chromiumPath(t)
+	site := siteForBrowser(t)
+	for _, p := range checkInBrowser(t, chromium, site, loadExpectations(t, filepath.Join(repoRoot, "openapi.yaml"))) {
+		t.Error(p)
 	}
 
 	// A screenshot of the page as it opens, next to the page itself. The
