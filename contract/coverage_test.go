@@ -204,3 +204,49 @@ func TestCoverageLeavesOutNoSuchAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestCoverageCountsRangesAndHEAD guards two false "undocumented" entries:
+// a status counts toward a documented 4XX range when its own status is not
+// documented, and the gateway's 404 to a HEAD of no operation, which has no
+// body to carry its code, is the documented "no such API".
+func TestCoverageCountsRangesAndHEAD(t *testing.T) {
+	h := setup(t)
+	doc, err := contract.LoadSpec(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := doc.Paths.Find(h.spec.op.Path).Post
+	stop.Responses.Set("4XX", stop.Responses.Value("400"))
+	tests := []struct {
+		name         string
+		method       string
+		answer       canned
+		status       string // the documented response it counts toward
+		undocumented []contract.Undocumented
+	}{
+		{"418 toward 4XX", http.MethodPost, errorAnswer(http.StatusTeapot, h.spec.taskIDCode), "4XX", []contract.Undocumented{}},
+		{"400 toward 400, not 4XX", http.MethodPost, errorAnswer(http.StatusBadRequest, h.spec.taskIDCode), "400", []contract.Undocumented{}},
+		{"HEAD of no operation, 404 without a body", http.MethodHead,
+			canned{status: http.StatusNotFound, header: http.Header{"X-Request-Id": {"r"}}}, "", []contract.Undocumented{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := upstream(t, tt.answer)
+			v := validatorFor(t, up.URL, contract.WithSpec(doc))
+			cov := contract.NewCoverage(v)
+			client := &http.Client{Transport: contract.NewTransport(v, nil, contract.WithRecorder(&contract.Recorder{}), contract.WithCoverage(cov))}
+			do(t, client, request(t, tt.method, up.URL+h.validPath(), token))
+			r := cov.Report()
+			if diff := cmp.Diff(tt.undocumented, r.Undocumented); diff != "" {
+				t.Errorf("undocumented (-want +got):\n%s", diff)
+			}
+			for _, oc := range r.Operations {
+				for _, rc := range oc.Responses {
+					if want := oc.OperationID == stop.OperationID && rc.Status == tt.status; (rc.Seen == 1) != want {
+						t.Errorf("%s %s seen %d times", oc.OperationID, rc.Status, rc.Seen)
+					}
+				}
+			}
+		})
+	}
+}
