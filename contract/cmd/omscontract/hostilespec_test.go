@@ -36,3 +36,53 @@ func TestCheckRefusesLengthsItCannotProbe(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckListsOperationsAnsweredFromExamples: an operation of --spec that
+// the generated server lacks is answered by the mock from its example, the
+// run is conformant, and stderr says which operations the mock has no
+// behaviour for.
+func TestCheckListsOperationsAnsweredFromExamples(t *testing.T) {
+	raw, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := `  /v2/{project_id}/tasks/{task_id}/extra:
+    parameters:
+      - $ref: '#/components/parameters/ProjectId'
+      - $ref: '#/components/parameters/TaskId'
+    get:
+      operationId: ExtraTask
+      x-oms-error-code: OMS.0064
+      responses:
+        '200':
+          description: The task.
+          headers:
+            X-Request-Id:
+              $ref: '#/components/headers/X-Request-Id'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Task'
+              example: {id: 1, status: 2}
+        '400':
+          description: Refused.
+          headers:
+            X-Request-Id:
+              $ref: '#/components/headers/X-Request-Id'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+`
+	spec := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(spec, []byte(strings.Replace(string(raw), "\ncomponents:\n", "\n"+item+"components:\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "check", "--spec", spec)
+	if r.code != exitOK || !strings.Contains(r.stderr, "the mock answers ExtraTask from the spec's examples") ||
+		!strings.Contains(r.stdout, "ExtraTask accepted") {
+		t.Errorf("want exit 0, ExtraTask's positive case and stderr naming it; got %v", r)
+	}
+}
