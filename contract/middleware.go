@@ -14,6 +14,29 @@ import (
 
 type requestIDKey struct{}
 
+type principalKey struct{}
+
+// principal is what WithAuthenticator's function learned of the caller.
+type principal struct{ v any }
+
+// SetPrincipal keeps v, what an authenticator (WithAuthenticator) learned
+// of the caller while the middleware validated the request (such as the
+// projects its credential covers), for the handler to read with
+// Principal: the credential is verified once, not again by the handler.
+func SetPrincipal(ctx context.Context, v any) {
+	if p, ok := ctx.Value(principalKey{}).(*principal); ok {
+		p.v = v
+	}
+}
+
+// Principal is what the authenticator kept with SetPrincipal, or nil.
+func Principal(ctx context.Context) any {
+	if p, ok := ctx.Value(principalKey{}).(*principal); ok {
+		return p.v
+	}
+	return nil
+}
+
 // RequestID is the request ID the middleware gave the request in ctx, for
 // handlers that build their own answers (the generated strict server's
 // response objects carry it as a header field).
@@ -121,6 +144,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	}
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, new(principal)))
 	var body []byte
 	var err error
 	if r.Body != http.NoBody { // the server's body of a request without one

@@ -215,8 +215,11 @@ func (m *Mock) settle(s *taskState) {
 
 // verify is the validator's authenticator: the credential, whose form the
 // validator has checked, must be one the mock knows.
-func (m *Mock) verify(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	_, err := m.projects(in.RequestValidationInput.Request, m.v.Credentials()[in.SecuritySchemeName])
+func (m *Mock) verify(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	projects, err := m.projects(in.RequestValidationInput.Request, m.v.Credentials()[in.SecuritySchemeName])
+	if err == nil {
+		contract.SetPrincipal(ctx, projects)
+	}
 	return err
 }
 
@@ -265,17 +268,13 @@ func (m *Mock) tokenProjects(token string) []string {
 
 type projectsKey struct{}
 
-// authorize finds which projects the caller's verified credentials cover,
-// for the permission check of every operation: a credential that does not
-// verify adds none, even beside one that does.
+// authorize hands the operations the projects the caller's credential
+// covers, as the middleware's authentication verified it (verify): the
+// first scheme of the spec's requirements that verifies, as the gateway
+// authenticates with one credential.
 func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-		projects := []string{}
-		for _, c := range m.v.Credentials() {
-			if p, err := m.projects(r, c); err == nil {
-				projects = append(projects, p...)
-			}
-		}
+		projects, _ := contract.Principal(ctx).([]string)
 		return f(context.WithValue(ctx, projectsKey{}, projects), w, r, req)
 	}
 }
