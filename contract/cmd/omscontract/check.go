@@ -58,8 +58,9 @@ Exit codes:
   0  every case passed
   1  a case failed, or coverage is below --min-coverage
   2  usage error, or no verdict: unreachable, every authenticated case refused
-     for its credentials, interrupted (Ctrl-C, SIGTERM), or a report could not
-     be written
+     for its credentials, interrupted (Ctrl-C, SIGTERM), a spec with a length
+     past what the suite probes (1 Mi characters), or a report could not be
+     written
 
 A 429 is sent again after its Retry-After when that fits in --timeout (at
 most 3 attempts); a case throttled throughout has no verdict ("error").
