@@ -75,6 +75,7 @@ export GOTEST_SUMMARY
 .PHONY: test
 test: node_modules ## Run all tests with the race detector, then name every skipped test.
 	$(GO) test -race -json ./... | awk "$$GOTEST_SUMMARY"
+	cd contract/sdkpeer && $(GO) test -race -count=1 ./...
 
 # BENCHCOUNT is how many times 'make bench' runs each benchmark; benchstat
 # wants several runs to report medians and their spread.
@@ -114,7 +115,7 @@ check: ## Main job: run the conformance suite against the built-in mock OMS (CHE
 # so the working tree is never touched, and names, per differing file, the
 # first differing line that is not white space only.
 .PHONY: verify
-verify: ## Fail if gen/ is not what 'make generate' writes, go.mod is untidy or go vet complains.
+verify: ## Fail if gen/ is not what 'make generate' writes, go.mod (or contract/sdkpeer's) is untidy or go vet complains.
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp go.mod go.sum *.yaml "$$tmp"/; cp -R gen "$$tmp"/gen; find "$$tmp/gen" -name '*.gen.go' -delete; \
 	(cd "$$tmp" && $(GO) generate ./gen/...); \
@@ -129,6 +130,7 @@ verify: ## Fail if gen/ is not what 'make generate' writes, go.mod is untidy or 
 	done; \
 	if [ "$$stale" = 1 ]; then echo "make verify: gen/ does not match openapi.yaml: run 'make generate' and commit the result."; exit 1; fi
 	$(GO) mod tidy -diff
+	cd contract/sdkpeer && $(GO) mod tidy -diff
 	$(GO) vet ./...
 
 .PHONY: fuzz
