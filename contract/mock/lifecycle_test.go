@@ -16,6 +16,7 @@ import (
 
 	"github.com/oms-contract/stoptask/contract/mock"
 	"github.com/oms-contract/stoptask/gen"
+	"github.com/oms-contract/stoptask/gen/signer"
 )
 
 // The task operations, as calls a lifecycle step makes.
@@ -288,5 +289,29 @@ func TestStartTaskBodies(t *testing.T) {
 				t.Errorf("task %v, want %v", task.Status, wantStatus)
 			}
 		})
+	}
+}
+
+// TestSignedStartTaskIsAuthorized guards a regression: the mock checked a
+// signature a second time after the generated server had read the body, so
+// every AK/SK-signed StartTask (the official SDK's way) was refused with
+// OMS.0072 though the same call with a token passed.
+func TestSignedStartTaskIsAuthorized(t *testing.T) {
+	h := setup(t, nil)
+	key := signer.Credentials{AK: mock.DefaultAK, SK: mock.DefaultSK, ProjectID: mock.DefaultProjectID}
+	client, err := gen.NewClientWithResponses(h.url, gen.WithRequestEditorFn(gen.WithAKSK(key, signer.WithClock(h.clock.now))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := mock.DefaultTaskID(mock.StatusStopped)
+	r, err := client.StartTaskWithResponse(t.Context(), mock.DefaultProjectID, id, startBody)
+	if err == nil {
+		err = gen.CheckResult(r.HTTPResponse, r.Body)
+	}
+	if err != nil {
+		t.Fatalf("a signed StartTask: %v", err)
+	}
+	if task, _ := h.m.Task(mock.DefaultProjectID, id); task.Status != mock.StatusWaiting {
+		t.Errorf("task %v, want waiting", task.Status)
 	}
 }
