@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -94,6 +96,17 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
+// bodyKey is a response body kin-openapi found valid, with the documented
+// response and the Content-Type it was checked against.
+type bodyKey struct {
+	response    *openapi3.Response
+	contentType string
+	body        string
+}
+
+// maxValidBodies bounds the memory validBodies holds (a few MiB).
+const maxValidBodies = 4096
+
 // Validator checks exchanges against the spec. Build it once with New; it
 // is safe for concurrent use.
 type Validator struct {
@@ -103,6 +116,14 @@ type Validator struct {
 	verify  openapi3filter.AuthenticationFunc
 	maxBody int64
 	reqOpts openapi3filter.Options
+	// validBodies remembers the bodies found valid (bodyKey), so that a body
+	// seen before is not decoded and checked again: answers repeat (the
+	// same refusal, the same task), and checking a body was the largest
+	// cost of an exchange. Status, headers and everything else are checked
+	// every time; noBodyOpts is reqOpts without the body.
+	validBodies sync.Map
+	validCount  atomic.Int64
+	noBodyOpts  openapi3filter.Options
 	// unrouted validates answers to requests that match no operation.
 	unrouted *routers.Route
 }
@@ -144,6 +165,8 @@ func New(opts ...Option) (*Validator, error) {
 	// Reasons without kin-openapi's schema dump, which repeats the value;
 	// integer bounds as the spec writes them (facts.reason).
 	v.reqOpts.WithCustomSchemaErrorFunc(v.reason)
+	v.noBodyOpts = v.reqOpts
+	v.noBodyOpts.ExcludeResponseBody = true
 	if f.notFound != nil {
 		v.unrouted = &routers.Route{Spec: &pathsOnly, Operation: &openapi3.Operation{
 			Responses: openapi3.NewResponses(openapi3.WithName("default", f.notFound.Value))}}
@@ -316,7 +339,18 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 	}
 	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: x.input, Status: status,
 		Header: header, Body: io.NopCloser(bytes.NewReader(body)), Options: &x.v.reqOpts}
-	for _, e := range flatten(openapi3filter.ValidateResponse(ctx, in)) {
+	var key bodyKey
+	if ref != nil && len(body) > 0 {
+		key = bodyKey{ref.Value, header.Get("Content-Type"), string(body)}
+		if _, seen := x.v.validBodies.Load(key); seen {
+			in.Options = &x.v.noBodyOpts
+		}
+	}
+	errs := flatten(openapi3filter.ValidateResponse(ctx, in))
+	if len(errs) == 0 && key.response != nil && in.Options != &x.v.noBodyOpts && x.v.validCount.Add(1) <= maxValidBodies {
+		x.v.validBodies.Store(key, struct{}{})
+	}
+	for _, e := range errs {
 		k := KindResponse
 		if ref == nil {
 			k = KindStatus
