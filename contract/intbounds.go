@@ -128,12 +128,12 @@ func floatExact(n *big.Int) bool {
 
 // exactViolations checks the operation's parameters kin-openapi cannot
 // check exactly, unless it already found them invalid.
-func (v *Validator) exactViolations(op *openapi3.Operation, path map[string]string, query url.Values, found Violations) Violations {
+func (v *Validator) exactViolations(op *openapi3.Operation, path map[string]string, u *url.URL, found Violations) Violations {
 	var vs Violations
 	for _, p := range v.exact[op] {
 		raw := path[p.name]
 		if p.in == openapi3.ParameterInQuery {
-			raw = query.Get(p.name)
+			raw = u.Query().Get(p.name)
 		}
 		n, ok := new(big.Int).SetString(raw, 10)
 		if !ok || slices.ContainsFunc(found, func(vi Violation) bool { return vi.Name == p.name }) {

@@ -28,6 +28,16 @@ type shape struct {
 	segments int
 	literals []int                     // positions of the literal segments
 	paths    map[string]routers.Router // their values, joined by "/" → that path's router; nil when two paths share them
+	// direct holds, by the same key, a path whose other segments are each
+	// one whole parameter: its route is then read off the request's
+	// segments as gorillamux would match them (a parameter matches one
+	// non-empty segment), without a regular expression.
+	direct map[string]*directPath
+}
+
+type directPath struct {
+	params map[int]string // segment position → parameter name
+	routes map[string]*routers.Route
 }
 
 func newRouteIndex(doc *openapi3.T) (*routeIndex, error) {
@@ -51,7 +61,7 @@ func newRouteIndex(doc *openapi3.T) (*routeIndex, error) {
 			}
 		}
 		if sh == nil {
-			sh = &shape{segments: len(segs), literals: lits, paths: map[string]routers.Router{}}
+			sh = &shape{segments: len(segs), literals: lits, paths: map[string]routers.Router{}, direct: map[string]*directPath{}}
 			ix.shapes = append(ix.shapes, sh)
 		}
 		key := sh.key(segs)
@@ -63,6 +73,18 @@ func newRouteIndex(doc *openapi3.T) (*routeIndex, error) {
 		one.Paths = openapi3.NewPaths(openapi3.WithPath(path, item))
 		if sh.paths[key], err = gorillamux.NewRouter(&one); err != nil {
 			return nil, err
+		}
+		d := &directPath{params: map[int]string{}, routes: map[string]*routers.Route{}}
+		for i, seg := range segs {
+			if name, ok := strings.CutPrefix(seg, "{"); ok && strings.HasSuffix(name, "}") && !strings.ContainsAny(name[:len(name)-1], "{}:") {
+				d.params[i] = name[:len(name)-1]
+			}
+		}
+		if len(d.params)+len(lits) == len(segs) {
+			for method, op := range item.Operations() {
+				d.routes[method] = &routers.Route{Spec: &one, Path: path, PathItem: item, Method: method, Operation: op}
+			}
+			sh.direct[key] = d
 		}
 	}
 	return ix, nil
@@ -81,18 +103,31 @@ func (s *shape) key(segs []string) string {
 func (ix *routeIndex) FindRoute(req *http.Request) (*routers.Route, map[string]string, error) {
 	segs := strings.Split(strings.TrimPrefix(req.URL.EscapedPath(), "/"), "/")
 	var found routers.Router
+	var direct *directPath
 	for _, s := range ix.shapes {
 		if s.segments != len(segs) {
 			continue
 		}
-		r, ok := s.paths[s.key(segs)]
+		key := s.key(segs)
+		r, ok := s.paths[key]
 		if !ok {
 			continue
 		}
 		if found != nil || r == nil {
 			return ix.all.FindRoute(req)
 		}
-		found = r
+		found, direct = r, s.direct[key]
+	}
+	if direct != nil && !slices.Contains(segs, "") {
+		route, ok := direct.routes[req.Method]
+		if !ok {
+			return nil, nil, routers.ErrMethodNotAllowed
+		}
+		params := make(map[string]string, len(direct.params))
+		for i, name := range direct.params {
+			params[name] = segs[i]
+		}
+		return route, params, nil
 	}
 	if found != nil {
 		// Only that path can match; a wrong method is its answer too.

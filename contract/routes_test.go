@@ -49,6 +49,7 @@ func TestRouteIndexAgreesWithGorillamux(t *testing.T) {
 		{http.MethodPost, "/v2/p/tasks/1/start"}, {http.MethodPost, "/v2/p/tasks/1/resume"}, {http.MethodGet, "/v2/p/tasks/list"},
 		{http.MethodDelete, "/v2/p/tasks/list"}, {http.MethodGet, "/v2/p/tasks//stop"}, {http.MethodPost, "/v2/p/tasks/1/stop/"},
 		{http.MethodGet, "/v2/a%2Fb/tasks/1"}, {http.MethodGet, "/"}, {http.MethodGet, "/v3/p/tasks/1"},
+		{http.MethodGet, "/v2/%C3%A9/tasks/%20"}, {"get", "/v2/p/tasks/1"}, {http.MethodGet, "/v2//tasks/1"},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, "http://h"+tc.path, nil)
@@ -60,7 +61,8 @@ func TestRouteIndexAgreesWithGorillamux(t *testing.T) {
 					errors.Is(gotErr, routers.ErrPathNotFound) != errors.Is(wantErr, routers.ErrPathNotFound) {
 					t.Errorf("error %v, gorillamux's %v", gotErr, wantErr)
 				}
-			case got.Operation != want.Operation || fmt.Sprint(gotParams) != fmt.Sprint(wantParams):
+			case got.Operation != want.Operation || got.Path != want.Path || got.Method != want.Method ||
+				got.PathItem != want.PathItem || fmt.Sprint(gotParams) != fmt.Sprint(wantParams):
 				t.Errorf("route %s %v, gorillamux's %s %v", got.Operation.OperationID, gotParams, want.Operation.OperationID, wantParams)
 			}
 		})

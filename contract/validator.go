@@ -220,14 +220,27 @@ type Exchange struct {
 	v     *Validator
 	input *openapi3filter.RequestValidationInput
 	// secrets are the request's credentials and the values of its body's
-	// members the spec marks secret (format: password).
-	secrets []string
+	// members the spec marks secret (format: password), found when first
+	// asked for (Secrets) from header and body.
+	secrets      []string
+	header       http.Header
+	body         []byte
+	bodySecrets  []string // the names of the secret body members
+	secretsFound bool
 }
 
 // Secrets lists the secrets the request carries: its credentials and the
 // values of the body members the spec marks secret. Everything recorded of
 // the exchange is scrubbed of them.
-func (x *Exchange) Secrets() []string { return x.secrets }
+func (x *Exchange) Secrets() []string {
+	if !x.secretsFound {
+		x.secrets, x.secretsFound = SecretValues(x.header), true
+		if len(x.bodySecrets) > 0 && len(x.body) > 0 {
+			x.secrets = append(x.secrets, secretMemberValues(x.body, x.bodySecrets)...)
+		}
+	}
+	return x.secrets
+}
 
 // Route is the matched route, nil when the request matched no operation.
 func (x *Exchange) Route() *routers.Route {
@@ -249,7 +262,7 @@ func (x *Exchange) Operation() string {
 // The Exchange it returns validates the response, even when the request
 // matched no operation.
 func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body []byte) (*Exchange, Violations) {
-	x := &Exchange{v: v, secrets: SecretValues(req.Header)}
+	x := &Exchange{v: v, header: req.Header, body: body}
 	r := req.WithContext(ctx) // a copy, which kin-openapi may change
 	r.Body, r.ContentLength, r.GetBody = http.NoBody, int64(len(body)), nil
 	if len(body) > 0 { // kin-openapi reads any other body, even an empty one
@@ -283,11 +296,11 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 		}
 	}
 	x.input = &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: &v.reqOpts}
-	if op, _ := v.Operation(route.Operation.OperationID); len(op.Secrets) > 0 && len(body) > 0 {
-		x.secrets = append(x.secrets, secretMemberValues(body, op.Secrets)...)
+	if op, _ := v.Operation(route.Operation.OperationID); len(op.Secrets) > 0 {
+		x.bodySecrets = op.Secrets
 	}
 	vs := v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
-	return x, append(vs, v.exactViolations(route.Operation, params, r.URL.Query(), vs)...)
+	return x, append(vs, v.exactViolations(route.Operation, params, r.URL, vs)...)
 }
 
 func (v *Validator) requestViolations(op *openapi3.Operation, err error) Violations {
@@ -340,16 +353,14 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: x.input, Status: status,
 		Header: header, Body: io.NopCloser(bytes.NewReader(body)), Options: &x.v.reqOpts}
 	var key bodyKey
+	known := false // the body passed every check of its own before
 	if ref != nil && len(body) > 0 {
 		key = bodyKey{ref.Value, header.Get("Content-Type"), string(body)}
-		if _, seen := x.v.validBodies.Load(key); seen {
+		if _, known = x.v.validBodies.Load(key); known {
 			in.Options = &x.v.noBodyOpts
 		}
 	}
 	errs := flatten(openapi3filter.ValidateResponse(ctx, in))
-	if len(errs) == 0 && key.response != nil && in.Options != &x.v.noBodyOpts && x.v.validCount.Add(1) <= maxValidBodies {
-		x.v.validBodies.Store(key, struct{}{})
-	}
 	for _, e := range errs {
 		k := KindResponse
 		if ref == nil {
@@ -381,26 +392,32 @@ func (x *Exchange) ValidateResponse(ctx context.Context, status int, header http
 			vs = append(vs, viol(KindResponse, fmt.Sprintf("header %s sent %d times", name, n)))
 		}
 	}
-	if !utf8.Valid(body) && len(ref.Value.Content) > 0 {
+	utf8Body := known || utf8.Valid(body)
+	if !utf8Body && len(ref.Value.Content) > 0 {
 		vs = append(vs, viol(KindResponse, "the body is not UTF-8"))
 	}
 	// kin-openapi reads the media type only; JSON is UTF-8 (RFC 8259 §8.1).
-	if mt, params, err := mime.ParseMediaType(header.Get("Content-Type")); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+	mt, params, err := mime.ParseMediaType(header.Get("Content-Type"))
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 			vs = append(vs, viol(KindResponse, fmt.Sprintf("a JSON answer must be UTF-8 (RFC 8259 §8.1), Content-Type names charset %q", cs)))
 		}
 	}
-	if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); len(body) == 0 || !strings.HasSuffix(mt, "json") {
+	if len(body) == 0 || !strings.HasSuffix(mt, "json") {
 		return vs
 	}
 	// kin-openapi decodes the first JSON value only; json.Valid, which
 	// allocates nothing, tells a body that goes on after it.
-	if !json.Valid(body) {
+	switch {
+	case known:
+	case !json.Valid(body):
 		dec := json.NewDecoder(bytes.NewReader(body))
 		if dec.Decode(new(json.RawMessage)) != nil {
 			return vs // not JSON at all: kin-openapi said so
 		}
 		vs = append(vs, viol(KindResponse, "the body goes on after its JSON value"))
+	case len(errs) == 0 && utf8Body && x.v.validCount.Add(1) <= maxValidBodies:
+		x.v.validBodies.Store(key, struct{}{})
 	}
 	// An answer the gateway makes itself (its response has an
 	// x-oms-error-code) carries only a code documented for its status, as
