@@ -63,29 +63,32 @@ const (
 // stopped or failed, all of it once succeeded; a failed task failed the
 // other half).
 func (s *taskState) view() gen.Task {
-	t := s.task
-	done, failed := int64(taskObjects/2), int64(0)
-	switch t.Status {
+	// One allocation holds every value the task points to.
+	v := &struct {
+		t                                                  Task
+		total, size, done, failed, skipped, complete, left int64
+		status                                             int32
+		progress                                           float64
+		typ, empty                                         string
+		policies                                           []gen.BandwidthPolicy
+	}{t: s.task, total: taskObjects, size: taskBytes, done: taskObjects / 2, typ: cmp.Or(s.task.Type, "object"),
+		policies: []gen.BandwidthPolicy{}}
+	switch v.t.Status {
 	case StatusWaiting:
-		done = 0
+		v.done = 0
 	case StatusSucceeded:
-		done = taskObjects
+		v.done = taskObjects
 	case StatusFailed:
-		failed = taskObjects - done
+		v.failed = taskObjects - v.done
 	}
-	progress := float64(done) / taskObjects
-	size, left := done*taskBytes/taskObjects, int64(0)
-	if t.Status == StatusMigrating || t.Status == StatusRetrying {
-		left = 1000 * (taskObjects - done)
+	if v.t.Status == StatusMigrating || v.t.Status == StatusRetrying {
+		v.left = 1000 * (taskObjects - v.done)
 	}
-	status, typ, empty := int32(t.Status), cmp.Or(t.Type, "object"), ""
-	return gen.Task{Id: &t.ID, Name: &t.Name, Status: &status, TaskType: &typ, Description: &empty, GroupId: &empty,
-		TotalNum: ptr(int64(taskObjects)), TotalSize: ptr(int64(taskBytes)), SuccessfulNum: &done, FailedNum: &failed,
-		SkippedNum: ptr(int64(0)), CompleteSize: &size, RealSize: &size, Progress: &progress, LeftTime: &left,
-		BandwidthPolicy: &[]gen.BandwidthPolicy{}}
+	v.status, v.progress, v.complete = int32(v.t.Status), float64(v.done)/taskObjects, v.done*taskBytes/taskObjects
+	return gen.Task{Id: &v.t.ID, Name: &v.t.Name, Status: &v.status, TaskType: &v.typ, Description: &v.empty, GroupId: &v.empty,
+		TotalNum: &v.total, TotalSize: &v.size, SuccessfulNum: &v.done, FailedNum: &v.failed, SkippedNum: &v.skipped,
+		CompleteSize: &v.complete, RealSize: &v.complete, Progress: &v.progress, LeftTime: &v.left, BandwidthPolicy: &v.policies}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // AnyProject in a credential's projects covers every project.
 const AnyProject = "*"
