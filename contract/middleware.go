@@ -12,37 +12,41 @@ import (
 	"strings"
 )
 
-type requestIDKey struct{}
+// exchangeKey holds an exchange's request ID and what the authenticator
+// learned of the caller: one context value, for one copy of the request.
+type exchangeKey struct{}
 
-type principalKey struct{}
-
-// principal is what WithAuthenticator's function learned of the caller.
-type principal struct{ v any }
+type exchangeValues struct {
+	id        string
+	principal any
+}
 
 // SetPrincipal keeps v, what an authenticator (WithAuthenticator) learned
 // of the caller while the middleware validated the request (such as the
 // projects its credential covers), for the handler to read with
 // Principal: the credential is verified once, not again by the handler.
 func SetPrincipal(ctx context.Context, v any) {
-	if p, ok := ctx.Value(principalKey{}).(*principal); ok {
-		p.v = v
+	if e, ok := ctx.Value(exchangeKey{}).(*exchangeValues); ok {
+		e.principal = v
 	}
 }
 
 // Principal is what the authenticator kept with SetPrincipal, or nil.
 func Principal(ctx context.Context) any {
-	if p, ok := ctx.Value(principalKey{}).(*principal); ok {
-		return p.v
+	if e, ok := ctx.Value(exchangeKey{}).(*exchangeValues); ok {
+		return e.principal
 	}
 	return nil
 }
 
-// RequestID is the request ID the middleware gave the request in ctx, for
-// handlers that build their own answers (the generated strict server's
-// response objects carry it as a header field).
+// RequestID is the request ID the middleware or the proxy gave the request
+// in ctx, for handlers that build their own answers (the generated strict
+// server's response objects carry it as a header field).
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if e, ok := ctx.Value(exchangeKey{}).(*exchangeValues); ok {
+		return e.id
+	}
+	return ""
 }
 
 func newRequestID() string {
@@ -136,15 +140,14 @@ func Middleware(v *Validator, opts ...MiddlewareOption) func(http.Handler) http.
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e := &exchangeValues{}
 	if h := m.v.requestID; h != "" {
-		id := w.Header().Get(h)
-		if id == "" {
-			id = newRequestID()
-			w.Header().Set(h, id)
+		if e.id = w.Header().Get(h); e.id == "" {
+			e.id = newRequestID()
+			w.Header().Set(h, e.id)
 		}
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	}
-	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, new(principal)))
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, e))
 	var body []byte
 	var err error
 	if r.Body != http.NoBody { // the server's body of a request without one

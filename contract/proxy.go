@@ -99,7 +99,7 @@ func NewProxy(v *Validator, upstream string, log io.Writer, opts ...ProxyOption)
 // ID it gives the request answers and logs an upstream failure.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	deadline := time.Now().Add(p.timeout)
-	ctx, cancel := context.WithDeadline(context.WithValue(r.Context(), requestIDKey{}, newRequestID()), deadline)
+	ctx, cancel := context.WithDeadline(context.WithValue(r.Context(), exchangeKey{}, &exchangeValues{id: newRequestID()}), deadline)
 	defer cancel()
 	// The context bounds the upstream; the connection's deadlines bound the
 	// client, whose request body may drip and who may not read the answer

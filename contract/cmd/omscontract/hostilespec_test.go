@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,24 @@ func TestCheckListsOperationsAnsweredFromExamples(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stderr, "the mock answers ExtraTask from the spec's examples") ||
 		!strings.Contains(r.stdout, "ExtraTask accepted") {
 		t.Errorf("want exit 0, ExtraTask's positive case and stderr naming it; got %v", r)
+	}
+}
+
+// TestTuneGC: the commands collect at GOGC=400 unless GOGC is set, and the
+// setting before comes back on restore.
+func TestTuneGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	restore := tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(400); got != 400 {
+		t.Errorf("GC percent %d with GOGC unset, want 400", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent %d after restore, want 100", got)
+	}
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50"}[k] })()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent %d with GOGC set, want it untouched (100)", got)
 	}
 }

@@ -67,6 +67,7 @@ const prismBin = "../../../node_modules/.bin/prism"
 // not pool would leave one per exchange, thousands. Run it with `make perf`;
 // it runs once whatever b.N is.
 func BenchmarkPeers(b *testing.B) {
+	defer tuneGC(os.Getenv)() // every peer runs as the omscontract commands do
 	prism, err := filepath.Abs(prismBin)
 	if err == nil {
 		_, err = os.Stat(prism)
