@@ -111,12 +111,16 @@ func (r *Report) Result(name string) (CaseResult, bool) {
 	return CaseResult{}, false
 }
 
-// SummaryLine is "24 passed, 0 failed" (plus errors when there are any).
+// SummaryLine is "24 passed, 0 failed" (plus errors when there are any),
+// and the operations the run left out, on a line of their own.
 func (r *Report) SummaryLine() string {
 	pass, fail, errs := r.Count()
 	s := fmt.Sprintf("%d passed, %d failed", pass, fail)
 	if errs > 0 {
 		s += fmt.Sprintf(", %d without verdict", errs)
+	}
+	if len(r.LeftOut) > 0 {
+		s = "left out (--operation): " + strings.Join(r.LeftOut, ", ") + "\n" + s
 	}
 	return s
 }
@@ -201,16 +205,24 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		Failure   *problem `xml:"failure,omitempty"`
 		Error     *problem `xml:"error,omitempty"`
 	}
+	type property struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	}
 	type suite struct {
-		XMLName  xml.Name   `xml:"testsuite"`
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Errors   int        `xml:"errors,attr"`
-		Cases    []testcase `xml:"testcase"`
+		XMLName    xml.Name   `xml:"testsuite"`
+		Name       string     `xml:"name,attr"`
+		Tests      int        `xml:"tests,attr"`
+		Failures   int        `xml:"failures,attr"`
+		Errors     int        `xml:"errors,attr"`
+		Properties []property `xml:"properties>property,omitempty"`
+		Cases      []testcase `xml:"testcase"`
 	}
 	_, fail, errs := r.Count()
 	s := suite{Name: "omscontract " + r.Spec, Tests: len(r.Cases), Failures: fail, Errors: errs}
+	if len(r.LeftOut) > 0 {
+		s.Properties = []property{{"left_out", strings.Join(r.LeftOut, ",")}}
+	}
 	for _, c := range r.Cases {
 		tc := testcase{Name: c.Name, Classname: c.Operation}
 		detail := "rule: " + c.Rule + "\nexpected: " + c.Expectation

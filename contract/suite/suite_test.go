@@ -516,3 +516,32 @@ func TestOperationsLimitTheRun(t *testing.T) {
 		t.Errorf("Run with an unknown operation: %v, want ErrUnknownOperation", err)
 	}
 }
+
+// TestReportsNameWhatWasLeftOut: the table and JUnit say which operations
+// --operation left out, as the JSON report does.
+func TestReportsNameWhatWasLeftOut(t *testing.T) {
+	cfg := setup(t, server{})
+	cfg.Operations = []string{"ShowTask"}
+	r, err := suite.Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, junit strings.Builder
+	if err := r.WriteTable(&table, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteJUnit(&junit); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range r.LeftOut {
+		if !strings.Contains(table.String(), "left out (--operation): ") || !strings.Contains(table.String(), op) {
+			t.Errorf("the table does not name %s as left out:\n%s", op, table.String())
+		}
+		if !strings.Contains(junit.String(), `<property name="left_out" value="`) || !strings.Contains(junit.String(), op) {
+			t.Errorf("JUnit does not name %s as left out", op)
+		}
+	}
+	if len(r.LeftOut) == 0 {
+		t.Fatal("nothing was left out: the test proves nothing")
+	}
+}
