@@ -28,10 +28,8 @@ type shape struct {
 	segments int
 	literals []int                     // positions of the literal segments
 	paths    map[string]routers.Router // their values, joined by "/" → that path's router; nil when two paths share them
-	// direct holds, by the same key, a path whose other segments are each
-	// one whole parameter: its route is then read off the request's
-	// segments as gorillamux would match them (a parameter matches one
-	// non-empty segment), without a regular expression.
+	// direct: a path whose other segments are whole parameters, routed off
+	// the request's segments (one non-empty segment each, as gorillamux).
 	direct map[string]*directPath
 }
 

@@ -94,16 +94,6 @@ type Operation struct {
 	Secrets []string
 }
 
-// Param returns the operation's parameter named name, or nil.
-func (o Operation) Param(name string) *openapi3.Parameter {
-	for _, p := range o.Params {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
-}
-
 // compileOperations lists the operations of doc in a stable order (path,
 // then method).
 func compileOperations(doc *openapi3.T) []Operation {

@@ -224,3 +224,8 @@ func specCopy(t *testing.T, replacements ...string) string {
 
 // runes is the length of s in characters, as the spec's lengths count.
 func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// hasParam reports whether op has the parameter name.
+func hasParam(op contract.Operation, name string) bool {
+	return slices.ContainsFunc(op.Params, func(p *openapi3.Parameter) bool { return p.Name == name })
+}

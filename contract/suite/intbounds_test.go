@@ -13,7 +13,7 @@ func TestProbesPast2To53AreExact(t *testing.T) {
 		t.Errorf("not conformant: %s\n%v", r.SummaryLine(), failures(r))
 	}
 	for _, op := range v.Operations() {
-		if op.Param("task_id") == nil {
+		if !hasParam(op, "task_id") {
 			continue
 		}
 		for rule, want := range map[string]string{"task_id: maximum": "9999999999999999", "task_id: maximum +1": "10000000000000000", "task_id: minimum": "0"} {

@@ -70,11 +70,9 @@ func (r CaseResult) Failed(check string) bool {
 type Report struct {
 	Endpoint string `json:"endpoint"`
 	Spec     string `json:"spec"`
-	// Operations are the operationIds the run checked; LeftOut those of the
-	// spec it was told to leave out.
-	Operations []string     `json:"operations"`
-	LeftOut    []string     `json:"left_out,omitempty"`
-	Cases      []CaseResult `json:"cases"`
+	// LeftOut are the operations of the spec the run was told to leave out.
+	LeftOut []string     `json:"left_out,omitempty"`
+	Cases   []CaseResult `json:"cases"`
 	// CredentialsRefused: every case sent with the configured credentials
 	// was refused for them, so the run says nothing about the server.
 	CredentialsRefused bool `json:"credentials_refused,omitempty"`

@@ -148,9 +148,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cases := append(buildCases(v, &cfg), workflowCases(v, &cfg)...)
 	report := &Report{Endpoint: contract.RedactURL(cfg.Endpoint), Spec: v.Spec().Info.Title + " " + v.Spec().Info.Version}
 	for _, op := range v.Operations() {
-		if cfg.selected(op.OperationID) {
-			report.Operations = append(report.Operations, op.OperationID)
-		} else {
+		if !cfg.selected(op.OperationID) {
 			report.LeftOut = append(report.LeftOut, op.OperationID)
 		}
 	}

@@ -66,7 +66,7 @@ func TestRunAgainstMockIsConformant(t *testing.T) {
 	}
 	for _, op := range v.Operations() {
 		for _, tt := range tests {
-			if op.Param(tt.param) == nil {
+			if !hasParam(op, tt.param) {
 				continue
 			}
 			t.Run(op.OperationID+" "+tt.rule, func(t *testing.T) {
@@ -414,7 +414,7 @@ func TestSpecChangeDrills(t *testing.T) {
 				t.Fatalf("conformant %v, want %v: %s\n%v", r.Conformant(), tt.conformant, r.SummaryLine(), failures(r))
 			}
 			for _, op := range v.Operations() {
-				if op.Param(tt.param) == nil {
+				if !hasParam(op, tt.param) {
 					continue
 				}
 				for rule, want := range tt.probes {
