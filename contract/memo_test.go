@@ -49,3 +49,32 @@ func TestValidBodiesAreRemembered(t *testing.T) {
 		}
 	}
 }
+
+// TestValidRequestBodiesAreRemembered: the same memo for request bodies
+// (StartTask's keys): a known body skips its check, nothing else does.
+func TestValidRequestBodiesAreRemembered(t *testing.T) {
+	h := setup(t)
+	v := validatorFor(t, "https://oms.cn-north-4.myhuaweicloud.com")
+	start, _ := v.Operation("StartTask")
+	url := "https://oms.cn-north-4.myhuaweicloud.com" + strings.NewReplacer("{project_id}", "p", "{task_id}", "1").Replace(start.Path)
+	valid := `{"dst_ak":"a","dst_sk":"b"}`
+	for i, tc := range []struct {
+		name, contentType, body, task string
+		broken                        bool
+	}{
+		{"a valid body", "application/json", valid, "1", false},
+		{"the same body again", "application/json", valid, "1", false},
+		{"the same body under another Content-Type", "text/plain", valid, "1", true},
+		{"the same body with an invalid task ID", "application/json", valid, "abc", true},
+		{"dst_sk missing", "application/json", `{"dst_ak":"a"}`, "1", true},
+		{"dst_sk missing again", "application/json", `{"dst_ak":"a"}`, "1", true},
+	} {
+		req := request(t, http.MethodPost, strings.Replace(url, "/1/", "/"+tc.task+"/", 1), gen.WithToken("t"))
+		req.Header.Set("Content-Type", tc.contentType)
+		_, vs := v.ValidateRequest(context.Background(), req, []byte(tc.body))
+		if (len(vs) > 0) != tc.broken {
+			t.Errorf("%d %s: violations %v, want broken %v", i, tc.name, vs, tc.broken)
+		}
+	}
+	_ = h
+}

@@ -96,10 +96,10 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
-// bodyKey is a response body kin-openapi found valid, with the documented
-// response and the Content-Type it was checked against.
+// bodyKey is a body kin-openapi found valid, with what it was checked
+// against: the documented response, or the operation, and Content-Type.
 type bodyKey struct {
-	response    *openapi3.Response
+	owner       any // the *openapi3.Response, or the *openapi3.Operation of a request body
 	contentType string
 	body        string
 }
@@ -116,14 +116,12 @@ type Validator struct {
 	verify  openapi3filter.AuthenticationFunc
 	maxBody int64
 	reqOpts openapi3filter.Options
-	// validBodies remembers the bodies found valid (bodyKey), so that a body
-	// seen before is not decoded and checked again: answers repeat (the
-	// same refusal, the same task), and checking a body was the largest
-	// cost of an exchange. Status, headers and everything else are checked
-	// every time; noBodyOpts is reqOpts without the body.
-	validBodies sync.Map
-	validCount  atomic.Int64
-	noBodyOpts  openapi3filter.Options
+	// validBodies remembers the bodies found valid (bodyKey): exchanges
+	// repeat, and checking a body was the largest cost of one. All else is
+	// checked every time; noBodyOpts and noReqBodyOpts skip the body.
+	validBodies               sync.Map
+	validCount                atomic.Int64
+	noBodyOpts, noReqBodyOpts openapi3filter.Options
 	// unrouted validates answers to requests that match no operation.
 	unrouted *routers.Route
 }
@@ -165,8 +163,8 @@ func New(opts ...Option) (*Validator, error) {
 	// Reasons without kin-openapi's schema dump, which repeats the value;
 	// integer bounds as the spec writes them (facts.reason).
 	v.reqOpts.WithCustomSchemaErrorFunc(v.reason)
-	v.noBodyOpts = v.reqOpts
-	v.noBodyOpts.ExcludeResponseBody = true
+	v.noBodyOpts, v.noReqBodyOpts = v.reqOpts, v.reqOpts
+	v.noBodyOpts.ExcludeResponseBody, v.noReqBodyOpts.ExcludeRequestBody = true, true
 	if f.notFound != nil {
 		v.unrouted = &routers.Route{Spec: &pathsOnly, Operation: &openapi3.Operation{
 			Responses: openapi3.NewResponses(openapi3.WithName("default", f.notFound.Value))}}
@@ -299,7 +297,15 @@ func (v *Validator) ValidateRequest(ctx context.Context, req *http.Request, body
 	if op, _ := v.Operation(route.Operation.OperationID); len(op.Secrets) > 0 {
 		x.bodySecrets = op.Secrets
 	}
-	vs := v.requestViolations(route.Operation, openapi3filter.ValidateRequest(ctx, x.input))
+	key := bodyKey{route.Operation, req.Header.Get("Content-Type"), string(body)}
+	if _, known := v.validBodies.Load(key); known && len(body) > 0 {
+		x.input.Options = &v.noReqBodyOpts
+	}
+	err = openapi3filter.ValidateRequest(ctx, x.input)
+	if err == nil && len(body) > 0 && x.input.Options == &v.reqOpts && v.validCount.Add(1) <= maxValidBodies {
+		v.validBodies.Store(key, struct{}{})
+	}
+	vs := v.requestViolations(route.Operation, err)
 	return x, append(vs, v.exactViolations(route.Operation, params, r.URL, vs)...)
 }
 

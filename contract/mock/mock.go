@@ -137,8 +137,7 @@ func New(fx *Fixtures, opts ...Option) (*Mock, error) {
 	return m, nil
 }
 
-// findUnimplemented lists the operations of the mock's spec that the
-// generated server (the embedded spec's operations) does not have.
+// findUnimplemented lists the operations the generated server lacks.
 func (m *Mock) findUnimplemented() error {
 	embedded, err := spec.GetSpec()
 	if err != nil {
@@ -268,10 +267,8 @@ func (m *Mock) tokenProjects(token string) []string {
 
 type projectsKey struct{}
 
-// authorize hands the operations the projects the caller's credential
-// covers, as the middleware's authentication verified it (verify): the
-// first scheme of the spec's requirements that verifies, as the gateway
-// authenticates with one credential.
+// authorize hands the operations the projects the credential the
+// middleware verified (verify, the first scheme that verifies) covers.
 func (m *Mock) authorize(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
 		projects, _ := contract.Principal(ctx).([]string)

@@ -70,17 +70,14 @@ func (cfg *Config) selected(op string) bool {
 // refused or the host is unknown.
 var ErrUnreachable = errors.New("suite: the endpoint cannot be reached")
 
-// ErrSpecTooLarge: a length in the spec is past what the suite builds
-// probes of (MaxProbe characters).
+// ErrSpecTooLarge: a length in the spec is past MaxProbe.
 var ErrSpecTooLarge = errors.New("suite: a length in the spec is too large to probe")
 
-// MaxProbe bounds the values the suite builds from a spec's lengths: a
-// parameter, body member or credential longer than this could be neither
-// sent in a URL or a header nor held without exhausting memory.
+// MaxProbe bounds the values the suite builds from a spec's lengths: past
+// it a probe could neither be sent nor held without exhausting memory.
 const MaxProbe = 1 << 20
 
-// CheckLengths refuses, naming the first, a spec whose lengths the suite
-// cannot probe (Run calls it).
+// CheckLengths refuses a spec with a length past MaxProbe (Run calls it).
 func CheckLengths(v *contract.Validator) error {
 	check := func(where string, s *openapi3.Schema) error {
 		if s == nil {
