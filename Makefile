@@ -73,7 +73,7 @@ endef
 export GOTEST_SUMMARY
 
 .PHONY: test
-test: node_modules ## Run all tests with the race detector, then name every skipped test.
+test: node_modules ## Run all tests with the race detector, name every skipped test, then run the official SDK's workflows (contract/sdkpeer).
 	$(GO) test -race -json ./... | awk "$$GOTEST_SUMMARY"
 	cd contract/sdkpeer && $(GO) test -race -count=1 ./...
 

@@ -88,9 +88,9 @@ func TestCoverageCountsDocumentedResponsesAndCodes(t *testing.T) {
 	seen := map[string]int{"200": 2, "400": 4, "401": 1, "503": 1}
 	seenCodes := map[string]int{"400 " + documented400: 1, "400 " + f.taskIDCode: 1, "401 " + f.statusCode(t, 401): 1}
 	want := contract.CoverageReport{Undocumented: []contract.Undocumented{
-		{OperationID: "StopTask", Status: "400", Code: "OMS.9999", Seen: 1},
-		{OperationID: "StopTask", Status: "503", Code: "APIGW.0999", Seen: 1},
-		{OperationID: "StopTask", Status: "418", Code: "X.1", Seen: 1},
+		{OperationID: f.op.OperationID, Status: "400", Code: "OMS.9999", Seen: 1},
+		{OperationID: f.op.OperationID, Status: "503", Code: "APIGW.0999", Seen: 1},
+		{OperationID: f.op.OperationID, Status: "418", Code: "X.1", Seen: 1},
 	}}
 	total := 0
 	for _, op := range h.v.Operations() {

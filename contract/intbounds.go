@@ -13,9 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// kin-openapi keeps minimum and maximum as float64 (kin-openapi #280), in
-// which 9999999999999999 and 10000000000000000 are one number: above 2^53 a
-// bound and its neighbours look equal. The exact bounds of the integer
+// kin-openapi keeps minimum and maximum as float64 (kin-openapi #280): above
+// 2^53 a bound and its neighbours are one float64 and look equal. The exact bounds of the integer
 // parameters are read from the spec's text instead, where each schema's
 // origin points, and checked after kin-openapi (exactViolations).
 
@@ -82,9 +81,9 @@ func written(s *openapi3.Schema, f *float64, key string, lits map[[2]int]string)
 }
 
 // reason is kin-openapi's reason for se with a minimum or maximum written
-// as an integer when it is one: kin-openapi prints 999999999999999 as
-// 9.99999999999999e+14 (and a bound past 2^53 rounded, so the spec's
-// literal is used where it is known).
+// as an integer when it is one: kin-openapi prints a bound of 15 digits in
+// exponent notation (and one past 2^53 rounded, so the spec's literal is
+// used where it is known).
 func (f *facts) reason(se *openapi3.SchemaError) string {
 	i := map[string]int{"minimum": 1, "exclusiveMinimum": 1, "maximum": 2, "exclusiveMaximum": 2}[se.SchemaField]
 	b := [3]*float64{nil, se.Schema.Min, se.Schema.Max}[i]

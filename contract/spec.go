@@ -36,7 +36,7 @@ func LoadSpec(ctx context.Context, path string) (*openapi3.T, error) {
 }
 
 // loadSpec is LoadSpec that also returns the spec's text, where the schemas'
-// origins (kept for exactBounds) point.
+// origins (kept for compileExact) point.
 func loadSpec(ctx context.Context, path string) (*openapi3.T, []byte, error) {
 	data := spec.YAML
 	var err error
